@@ -25,7 +25,7 @@
 // TODO-MOD pub mod health;
 pub mod interval;
 pub mod local_time;
-// TODO-MOD pub mod maintenance_window;
+pub mod maintenance_window;
 pub mod release_calendar;
 // TODO-MOD pub mod sla;
 pub mod versions;
