@@ -27,7 +27,7 @@ pub mod interval;
 pub mod local_time;
 pub mod maintenance_window;
 pub mod release_calendar;
-// TODO-MOD pub mod sla;
+pub mod sla;
 pub mod versions;
 
 pub use interval::UtcInterval;

@@ -1,0 +1,65 @@
+//! Service levels: allowed downtime, availability with exclusions, error
+//! budget and burn rate, latency histograms and the error/latency targets
+//! (R-SLA-1 … R-SLA-4).
+//!
+//! The availability target is held as parts per million (`999_000` = 99.9%)
+//! so that allowed downtime is exact integer arithmetic: a 30-day month at
+//! 99.9% allows exactly 2 592 000 ms = 43.2 min.
+
+pub mod availability;
+pub mod burn_rate;
+pub mod downtime;
+pub mod histogram;
+pub mod targets;
+
+pub use availability::{AvailabilityReport, Exclusion, ExclusionReason, MinuteSeries, MinuteState};
+pub use burn_rate::{burn_rate, evaluate_burn_rates, BurnRateAlert, BurnRatePolicy, BurnRateRule, BurnSeverity};
+pub use downtime::{allowed_downtime, allowed_downtime_for_month, days_in_month, error_budget, AllowedDowntime, ErrorBudget};
+pub use histogram::{default_latency_bounds_ms, Histogram, HistogramError};
+pub use targets::{check_error_rates, check_latency, ErrorRateTargets, LatencyKind, PerformanceTargets, RequestCounts, TargetCheck, TargetKind};
+
+use serde::{Deserialize, Serialize};
+
+/// The monthly availability target (月間稼働率).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaPolicy {
+    /// Target in parts per million; 999 000 = 99.9%. Values above 1 000 000 are treated as 100%.
+    pub target_ppm: u32,
+}
+
+impl Default for SlaPolicy {
+    fn default() -> Self {
+        Self { target_ppm: 999_000 }
+    }
+}
+
+impl SlaPolicy {
+    /// The target as a percentage (99.9).
+    pub fn target_percent(&self) -> f64 {
+        f64::from(self.target_ppm.min(1_000_000)) / 10_000.0
+    }
+    /// The error budget as parts per million of the period (1 000 for 99.9%).
+    pub fn budget_ppm(&self) -> u32 {
+        1_000_000 - self.target_ppm.min(1_000_000)
+    }
+    /// The error budget as a ratio (0.001 for 99.9%).
+    pub fn budget_ratio(&self) -> f64 {
+        f64::from(self.budget_ppm()) / 1_000_000.0
+    }
+}
+
+/// Errors of the SLA computations.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum SlaError {
+    /// A minute series must start on a whole minute.
+    #[error("a minute series must start on a whole minute, got {0}")]
+    UnalignedStart(String),
+    /// Index outside the series.
+    #[error("minute {index} is outside the series of {len} minutes")]
+    OutOfRange {
+        /// Requested index.
+        index: usize,
+        /// Series length.
+        len: usize,
+    },
+}
