@@ -18,7 +18,7 @@
 //! | [`health`] | R-MON-1 |
 #![forbid(unsafe_code)]
 
-// TODO-MOD pub mod alert_rule;
+pub mod alert_rule;
 // TODO-MOD pub mod backup_retention;
 // TODO-MOD pub mod costs;
 // TODO-MOD pub mod deploy_gate;
