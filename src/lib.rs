@@ -20,7 +20,7 @@
 
 pub mod alert_rule;
 // TODO-MOD pub mod backup_retention;
-// TODO-MOD pub mod costs;
+pub mod costs;
 // TODO-MOD pub mod deploy_gate;
 // TODO-MOD pub mod health;
 pub mod interval;
