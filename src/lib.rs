@@ -19,7 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alert_rule;
-// TODO-MOD pub mod backup_retention;
+pub mod backup_retention;
 pub mod costs;
 // TODO-MOD pub mod deploy_gate;
 // TODO-MOD pub mod health;
