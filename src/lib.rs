@@ -21,7 +21,7 @@
 pub mod alert_rule;
 pub mod backup_retention;
 pub mod costs;
-// TODO-MOD pub mod deploy_gate;
+pub mod deploy_gate;
 // TODO-MOD pub mod health;
 pub mod interval;
 pub mod local_time;
