@@ -93,7 +93,7 @@ fn period(rule: RetentionRule, t: DateTime<Utc>, tz: Tz) -> i64 {
 /// Applies the policy; the result is sorted newest first (ties keep input order).
 pub fn apply_retention(backups: &[Backup], policy: &RetentionPolicy, tz: Tz) -> Vec<RetentionDecision> {
     let mut sorted: Vec<&Backup> = backups.iter().collect();
-    sorted.sort_by(|a, b| b.taken_at.cmp(&a.taken_at));
+    sorted.sort_by_key(|b| std::cmp::Reverse(b.taken_at));
     let mut rules = [
         (RetentionRule::Daily, policy.daily, None::<i64>),
         (RetentionRule::Weekly, policy.weekly, None),
