@@ -22,7 +22,7 @@ pub mod alert_rule;
 pub mod backup_retention;
 pub mod costs;
 pub mod deploy_gate;
-// TODO-MOD pub mod health;
+pub mod health;
 pub mod interval;
 pub mod local_time;
 pub mod maintenance_window;
