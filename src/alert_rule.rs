@@ -9,7 +9,10 @@ pub mod yaml;
 pub use condition::{AlertCondition, Comparator, ConditionError, Unit};
 pub use duration::{AlertDuration, DurationError, DurationUnit};
 pub use evaluator::{evaluate, AlertState, EvalError, Observation, Step, Transition};
-pub use yaml::{parse_alert_rules, write_alert_rules, write_document, AlertRulesDocument, YamlError, YamlErrorKind};
+pub use yaml::{
+    parse_alert_rules, write_alert_rules, write_document, AlertRulesDocument, YamlError,
+    YamlErrorKind,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -89,7 +92,9 @@ pub struct AlertRule {
 }
 
 fn valid_word(s: &str, extra: &[char]) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c) || extra.contains(&c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c) || extra.contains(&c))
 }
 
 impl AlertRule {
@@ -117,19 +122,38 @@ pub(crate) fn valid_name(s: &str) -> bool {
 
 /// The policy's three seeded rules (HighErrorRate, SlowResponse, DiskSpaceLow).
 pub fn default_rules() -> Vec<AlertRule> {
-    let rule = |name: &str, cond: &str, dur: &str, severity, notify: &[&str]| -> Option<AlertRule> {
-        Some(AlertRule {
-            name: name.into(),
-            condition: AlertCondition::parse(cond).ok()?,
-            duration: AlertDuration::parse(dur).ok()?,
-            severity,
-            notify: notify.iter().map(|s| s.to_string()).collect(),
-        })
-    };
+    let rule =
+        |name: &str, cond: &str, dur: &str, severity, notify: &[&str]| -> Option<AlertRule> {
+            Some(AlertRule {
+                name: name.into(),
+                condition: AlertCondition::parse(cond).ok()?,
+                duration: AlertDuration::parse(dur).ok()?,
+                severity,
+                notify: notify.iter().map(|s| s.to_string()).collect(),
+            })
+        };
     [
-        rule("HighErrorRate", "error_rate > 5%", "5m", Severity::Critical, &["pagerduty", "slack-critical"]),
-        rule("SlowResponse", "response_time_p95 > 500ms", "10m", Severity::Warning, &["slack-alerts"]),
-        rule("DiskSpaceLow", "disk_usage > 90%", "5m", Severity::Critical, &["pagerduty", "email-oncall"]),
+        rule(
+            "HighErrorRate",
+            "error_rate > 5%",
+            "5m",
+            Severity::Critical,
+            &["pagerduty", "slack-critical"],
+        ),
+        rule(
+            "SlowResponse",
+            "response_time_p95 > 500ms",
+            "10m",
+            Severity::Warning,
+            &["slack-alerts"],
+        ),
+        rule(
+            "DiskSpaceLow",
+            "disk_usage > 90%",
+            "5m",
+            Severity::Critical,
+            &["pagerduty", "email-oncall"],
+        ),
     ]
     .into_iter()
     .flatten()
@@ -145,7 +169,10 @@ mod tests {
         for s in [Severity::Critical, Severity::Warning, Severity::Info] {
             assert_eq!(s.to_string().parse::<Severity>().unwrap(), s);
         }
-        assert_eq!(" Critical ".parse::<Severity>().unwrap(), Severity::Critical);
+        assert_eq!(
+            " Critical ".parse::<Severity>().unwrap(),
+            Severity::Critical
+        );
         assert!("fatal".parse::<Severity>().is_err());
     }
 

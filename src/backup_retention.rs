@@ -29,7 +29,12 @@ pub struct RetentionPolicy {
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
-        Self { daily: 7, weekly: 4, monthly: 12, yearly: 5 }
+        Self {
+            daily: 7,
+            weekly: 4,
+            monthly: 12,
+            yearly: 5,
+        }
     }
 }
 
@@ -78,7 +83,11 @@ pub struct RetentionDecision {
 
 fn period(rule: RetentionRule, t: DateTime<Utc>, tz: Tz) -> i64 {
     let l = t.with_timezone(&tz);
-    let (y, m, d) = (i64::from(l.year()), i64::from(l.month()), i64::from(l.day()));
+    let (y, m, d) = (
+        i64::from(l.year()),
+        i64::from(l.month()),
+        i64::from(l.day()),
+    );
     match rule {
         RetentionRule::Daily => y * 10_000 + m * 100 + d,
         RetentionRule::Weekly => {
@@ -91,7 +100,11 @@ fn period(rule: RetentionRule, t: DateTime<Utc>, tz: Tz) -> i64 {
 }
 
 /// Applies the policy; the result is sorted newest first (ties keep input order).
-pub fn apply_retention(backups: &[Backup], policy: &RetentionPolicy, tz: Tz) -> Vec<RetentionDecision> {
+pub fn apply_retention(
+    backups: &[Backup],
+    policy: &RetentionPolicy,
+    tz: Tz,
+) -> Vec<RetentionDecision> {
     let mut sorted: Vec<&Backup> = backups.iter().collect();
     sorted.sort_by_key(|b| std::cmp::Reverse(b.taken_at));
     let mut rules = [
@@ -116,7 +129,12 @@ pub fn apply_retention(backups: &[Backup], policy: &RetentionPolicy, tz: Tz) -> 
                     kept_by.push(*rule);
                 }
             }
-            RetentionDecision { id: b.id.clone(), taken_at: b.taken_at, keep: empty || !kept_by.is_empty(), kept_by }
+            RetentionDecision {
+                id: b.id.clone(),
+                taken_at: b.taken_at,
+                keep: empty || !kept_by.is_empty(),
+                kept_by,
+            }
         })
         .collect()
 }
@@ -132,7 +150,10 @@ pub struct RecoveryPolicy {
 
 impl Default for RecoveryPolicy {
     fn default() -> Self {
-        Self { rpo_minutes: 60, rto_minutes: 240 }
+        Self {
+            rpo_minutes: 60,
+            rto_minutes: 240,
+        }
     }
 }
 
@@ -151,11 +172,20 @@ pub struct RpoStatus {
 
 /// Age of the newest restorable point against the RPO (R-BAK-3). Points in
 /// the future (clock skew) count as age 0.
-pub fn check_rpo(restorable_points: &[DateTime<Utc>], now: DateTime<Utc>, policy: &RecoveryPolicy) -> RpoStatus {
+pub fn check_rpo(
+    restorable_points: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    policy: &RecoveryPolicy,
+) -> RpoStatus {
     let rpo_seconds = i64::from(policy.rpo_minutes) * 60;
     let newest = restorable_points.iter().max().copied();
     let age_seconds = newest.map(|t| (now - t).num_seconds().max(0));
-    RpoStatus { newest, age_seconds, rpo_seconds, ok: age_seconds.is_some_and(|a| a <= rpo_seconds) }
+    RpoStatus {
+        newest,
+        age_seconds,
+        rpo_seconds,
+        ok: age_seconds.is_some_and(|a| a <= rpo_seconds),
+    }
 }
 
 /// Result of a restore drill against the RTO.
@@ -173,7 +203,11 @@ pub struct RtoStatus {
 pub fn check_rto(drill_duration: TimeDelta, policy: &RecoveryPolicy) -> RtoStatus {
     let rto_seconds = i64::from(policy.rto_minutes) * 60;
     let duration_seconds = drill_duration.num_seconds();
-    RtoStatus { duration_seconds, rto_seconds, ok: (0..=rto_seconds).contains(&duration_seconds) }
+    RtoStatus {
+        duration_seconds,
+        rto_seconds,
+        ok: (0..=rto_seconds).contains(&duration_seconds),
+    }
 }
 
 #[cfg(test)]
@@ -186,7 +220,12 @@ mod tests {
     fn daily_backups(days: i64) -> Vec<Backup> {
         // One backup per day at 02:00 JST (17:00 UTC the day before), newest = 2026-06-30.
         let newest = Utc.with_ymd_and_hms(2026, 6, 29, 17, 0, 0).unwrap();
-        (0..days).map(|i| Backup { id: format!("b{i}"), taken_at: newest - TimeDelta::days(i) }).collect()
+        (0..days)
+            .map(|i| Backup {
+                id: format!("b{i}"),
+                taken_at: newest - TimeDelta::days(i),
+            })
+            .collect()
     }
 
     #[test]
@@ -200,16 +239,40 @@ mod tests {
         // Years 2026, 2025, 2024 have backups (800 days back reaches 2024-04-22).
         assert_eq!(count(RetentionRule::Yearly), 3);
         // The newest is kept by every rule.
-        assert_eq!(d[0].kept_by, vec![RetentionRule::Daily, RetentionRule::Weekly, RetentionRule::Monthly, RetentionRule::Yearly]);
-        let local = |x: &RetentionDecision| x.taken_at.with_timezone(&Tokyo).date_naive().to_string();
+        assert_eq!(
+            d[0].kept_by,
+            vec![
+                RetentionRule::Daily,
+                RetentionRule::Weekly,
+                RetentionRule::Monthly,
+                RetentionRule::Yearly
+            ]
+        );
+        let local =
+            |x: &RetentionDecision| x.taken_at.with_timezone(&Tokyo).date_naive().to_string();
         // 2026-06-30 is a Tuesday: ISO week 27 → its newest is 06-30; then Sundays 06-28, 06-21, 06-14.
-        let weekly: Vec<String> = d.iter().filter(|x| x.kept_by.contains(&RetentionRule::Weekly)).map(local).collect();
-        assert_eq!(weekly, vec!["2026-06-30", "2026-06-28", "2026-06-21", "2026-06-14"]);
-        let monthly: Vec<String> = d.iter().filter(|x| x.kept_by.contains(&RetentionRule::Monthly)).map(local).collect();
+        let weekly: Vec<String> = d
+            .iter()
+            .filter(|x| x.kept_by.contains(&RetentionRule::Weekly))
+            .map(local)
+            .collect();
+        assert_eq!(
+            weekly,
+            vec!["2026-06-30", "2026-06-28", "2026-06-21", "2026-06-14"]
+        );
+        let monthly: Vec<String> = d
+            .iter()
+            .filter(|x| x.kept_by.contains(&RetentionRule::Monthly))
+            .map(local)
+            .collect();
         assert_eq!(monthly.first().map(String::as_str), Some("2026-06-30"));
         assert_eq!(monthly.get(1).map(String::as_str), Some("2026-05-31"));
         assert_eq!(monthly.last().map(String::as_str), Some("2025-07-31"));
-        let yearly: Vec<String> = d.iter().filter(|x| x.kept_by.contains(&RetentionRule::Yearly)).map(local).collect();
+        let yearly: Vec<String> = d
+            .iter()
+            .filter(|x| x.kept_by.contains(&RetentionRule::Yearly))
+            .map(local)
+            .collect();
         assert_eq!(yearly, vec!["2026-06-30", "2025-12-31", "2024-12-31"]);
         // 7 daily + 3 more weekly (06-21, 06-14; 06-28 is daily) ... total distinct:
         assert_eq!(kept.len(), 7 + 2 + 10 + 2);
@@ -219,10 +282,21 @@ mod tests {
     fn r_bak_2_periods_use_the_time_zone() {
         // 2026-01-01 00:30 JST is 2025-12-31 15:30 UTC: in Tokyo it belongs to 2026.
         let b = vec![
-            Backup { id: "new".into(), taken_at: Utc.with_ymd_and_hms(2025, 12, 31, 15, 30, 0).unwrap() },
-            Backup { id: "old".into(), taken_at: Utc.with_ymd_and_hms(2025, 12, 31, 14, 30, 0).unwrap() },
+            Backup {
+                id: "new".into(),
+                taken_at: Utc.with_ymd_and_hms(2025, 12, 31, 15, 30, 0).unwrap(),
+            },
+            Backup {
+                id: "old".into(),
+                taken_at: Utc.with_ymd_and_hms(2025, 12, 31, 14, 30, 0).unwrap(),
+            },
         ];
-        let p = RetentionPolicy { daily: 0, weekly: 0, monthly: 0, yearly: 2 };
+        let p = RetentionPolicy {
+            daily: 0,
+            weekly: 0,
+            monthly: 0,
+            yearly: 2,
+        };
         assert!(apply_retention(&b, &p, Tokyo).iter().all(|d| d.keep));
         assert!(!apply_retention(&b, &p, chrono_tz::UTC)[1].keep);
     }
@@ -230,10 +304,40 @@ mod tests {
     #[test]
     fn r_bak_2_several_backups_a_day_keep_the_newest() {
         let base = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
-        let b: Vec<Backup> = (0..4).map(|h| Backup { id: format!("h{h}"), taken_at: base + TimeDelta::hours(h * 6) }).collect();
-        let d = apply_retention(&b, &RetentionPolicy { daily: 7, weekly: 0, monthly: 0, yearly: 0 }, chrono_tz::UTC);
-        assert_eq!(d.iter().map(|x| (x.id.as_str(), x.keep)).collect::<Vec<_>>(), vec![("h3", true), ("h2", false), ("h1", false), ("h0", false)]);
-        assert!(apply_retention(&b, &RetentionPolicy { daily: 0, weekly: 0, monthly: 0, yearly: 0 }, chrono_tz::UTC).iter().all(|x| x.keep));
+        let b: Vec<Backup> = (0..4)
+            .map(|h| Backup {
+                id: format!("h{h}"),
+                taken_at: base + TimeDelta::hours(h * 6),
+            })
+            .collect();
+        let d = apply_retention(
+            &b,
+            &RetentionPolicy {
+                daily: 7,
+                weekly: 0,
+                monthly: 0,
+                yearly: 0,
+            },
+            chrono_tz::UTC,
+        );
+        assert_eq!(
+            d.iter()
+                .map(|x| (x.id.as_str(), x.keep))
+                .collect::<Vec<_>>(),
+            vec![("h3", true), ("h2", false), ("h1", false), ("h0", false)]
+        );
+        assert!(apply_retention(
+            &b,
+            &RetentionPolicy {
+                daily: 0,
+                weekly: 0,
+                monthly: 0,
+                yearly: 0
+            },
+            chrono_tz::UTC
+        )
+        .iter()
+        .all(|x| x.keep));
         assert!(apply_retention(&[], &RetentionPolicy::default(), Tokyo).is_empty());
     }
 
@@ -241,7 +345,11 @@ mod tests {
     fn r_bak_3_rpo_and_rto() {
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
         let p = RecoveryPolicy::default();
-        let s = check_rpo(&[now - TimeDelta::minutes(90), now - TimeDelta::minutes(59)], now, &p);
+        let s = check_rpo(
+            &[now - TimeDelta::minutes(90), now - TimeDelta::minutes(59)],
+            now,
+            &p,
+        );
         assert!(s.ok);
         assert_eq!(s.age_seconds, Some(59 * 60));
         assert!(check_rpo(&[now - TimeDelta::minutes(60)], now, &p).ok);

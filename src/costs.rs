@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in cents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
@@ -28,7 +30,13 @@ impl fmt::Display for Cents {
             }
             grouped.push(ch);
         }
-        write!(f, "{}${}.{:02}", if self.0 < 0 { "-" } else { "" }, grouped, abs % 100)
+        write!(
+            f,
+            "{}${}.{:02}",
+            if self.0 < 0 { "-" } else { "" },
+            grouped,
+            abs % 100
+        )
     }
 }
 
@@ -52,13 +60,22 @@ impl Cents {
             Some((i, f)) => (i, f),
             None => (s, ""),
         };
-        if int.is_empty() || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) || (s.contains('.') && frac.is_empty()) {
+        if int.is_empty()
+            || frac.len() > 2
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || (s.contains('.') && frac.is_empty())
+        {
             return Err(e());
         }
         let groups: Vec<&str> = int.split(',').collect();
         let grouped_ok = groups.len() == 1
-            || (groups.first().is_some_and(|g| (1..=3).contains(&g.len())) && groups[1..].iter().all(|g| g.len() == 3));
-        if !grouped_ok || !groups.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit())) {
+            || (groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+                && groups[1..].iter().all(|g| g.len() == 3));
+        if !grouped_ok
+            || !groups
+                .iter()
+                .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(e());
         }
         let digits: String = groups.concat();
@@ -71,7 +88,10 @@ impl Cents {
             1 => frac.parse::<i64>().map_err(|_| e())? * 10,
             _ => frac.parse().map_err(|_| e())?,
         };
-        let v = whole.checked_mul(100).and_then(|w| w.checked_add(cents)).ok_or_else(e)?;
+        let v = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(cents))
+            .ok_or_else(e)?;
         Ok(Cents(if neg { -v } else { v }))
     }
 }
@@ -139,7 +159,9 @@ pub enum CostError {
 /// Month-to-date spend: entries in `as_of`'s month dated on or before `as_of`.
 pub fn month_to_date(entries: &[CostEntry], as_of: NaiveDate) -> Result<Cents, CostError> {
     let mut total: i64 = 0;
-    for e in entries.iter().filter(|e| e.date.year() == as_of.year() && e.date.month() == as_of.month() && e.date <= as_of) {
+    for e in entries.iter().filter(|e| {
+        e.date.year() == as_of.year() && e.date.month() == as_of.month() && e.date <= as_of
+    }) {
         total = total.checked_add(e.amount.0).ok_or(CostError::Overflow)?;
     }
     Ok(Cents(total))
@@ -203,14 +225,22 @@ pub fn newly_crossed(policy: &BudgetPolicy, spend: Cents, already: &[u32]) -> Ve
         .thresholds
         .iter()
         .filter(|t| crosses(spend, policy.amount, t.percent) && !already.contains(&t.percent))
-        .map(|t| ThresholdHit { threshold: t.clone(), spend })
+        .map(|t| ThresholdHit {
+            threshold: t.clone(),
+            spend,
+        })
         .collect();
     v.sort_by_key(|h| h.threshold.percent);
     v
 }
 
 /// Evaluates the month of `as_of` (R-COST-2, R-COST-3).
-pub fn evaluate_budget(policy: &BudgetPolicy, entries: &[CostEntry], as_of: NaiveDate, notified: &Notified) -> Result<BudgetStatus, CostError> {
+pub fn evaluate_budget(
+    policy: &BudgetPolicy,
+    entries: &[CostEntry],
+    as_of: NaiveDate,
+    notified: &Notified,
+) -> Result<BudgetStatus, CostError> {
     let mtd = month_to_date(entries, as_of)?;
     let forecast = forecast_month_end(mtd, as_of);
     let bp = (policy.amount.0 != 0).then(|| {
@@ -236,7 +266,11 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, m, day).unwrap()
     }
     fn e(m: u32, day: u32, cents: i64) -> CostEntry {
-        CostEntry { date: d(m, day), service: "compute".into(), amount: Cents(cents) }
+        CostEntry {
+            date: d(m, day),
+            service: "compute".into(),
+            amount: Cents(cents),
+        }
     }
 
     #[test]
@@ -244,14 +278,26 @@ mod tests {
         let p = BudgetPolicy::default();
         assert_eq!(p.amount, Cents::parse("$500").unwrap());
         assert_eq!(p.amount.to_string(), "$500.00");
-        assert_eq!(p.thresholds.iter().map(|t| t.percent).collect::<Vec<_>>(), vec![80, 90, 100]);
+        assert_eq!(
+            p.thresholds.iter().map(|t| t.percent).collect::<Vec<_>>(),
+            vec![80, 90, 100]
+        );
         assert_eq!(p.thresholds[1].notify, vec!["finance-team", "tech-lead"]);
-        assert_eq!(p.thresholds[2].action.as_deref(), Some("review-and-optimize"));
+        assert_eq!(
+            p.thresholds[2].action.as_deref(),
+            Some("review-and-optimize")
+        );
     }
 
     #[test]
     fn r_cost_2_mtd_and_forecast() {
-        let entries = vec![e(4, 1, 10_000), e(4, 10, 5_000), e(4, 16, 99_999), e(3, 31, 77_777), e(5, 1, 1)];
+        let entries = vec![
+            e(4, 1, 10_000),
+            e(4, 10, 5_000),
+            e(4, 16, 99_999),
+            e(3, 31, 77_777),
+            e(5, 1, 1),
+        ];
         let mtd = month_to_date(&entries, d(4, 15)).unwrap();
         assert_eq!(mtd, Cents(15_000));
         // $150 over 15 of 30 days → $300.
@@ -268,9 +314,24 @@ mod tests {
         let entries = vec![e(4, 2, 41_000)];
         let s = evaluate_budget(&p, &entries, d(4, 15), &Notified::default()).unwrap();
         assert_eq!(s.mtd_basis_points, Some(8_200));
-        assert_eq!(s.new_actual.iter().map(|h| h.threshold.percent).collect::<Vec<_>>(), vec![80]);
-        assert_eq!(s.new_forecast.iter().map(|h| h.threshold.percent).collect::<Vec<_>>(), vec![80, 90, 100]);
-        let notified = Notified { actual: vec![80], forecast: vec![80, 90, 100] };
+        assert_eq!(
+            s.new_actual
+                .iter()
+                .map(|h| h.threshold.percent)
+                .collect::<Vec<_>>(),
+            vec![80]
+        );
+        assert_eq!(
+            s.new_forecast
+                .iter()
+                .map(|h| h.threshold.percent)
+                .collect::<Vec<_>>(),
+            vec![80, 90, 100]
+        );
+        let notified = Notified {
+            actual: vec![80],
+            forecast: vec![80, 90, 100],
+        };
         let s = evaluate_budget(&p, &entries, d(4, 16), &notified).unwrap();
         assert!(s.new_actual.is_empty() && s.new_forecast.is_empty());
         // Exactly 80% crosses.
@@ -280,10 +341,29 @@ mod tests {
 
     #[test]
     fn money_parse() {
-        for (s, c) in [("$500", 50_000), ("500", 50_000), ("1,234.56", 123_456), ("-12.5", -1_250), ("$0.07", 7), (" 3 ", 300)] {
+        for (s, c) in [
+            ("$500", 50_000),
+            ("500", 50_000),
+            ("1,234.56", 123_456),
+            ("-12.5", -1_250),
+            ("$0.07", 7),
+            (" 3 ", 300),
+        ] {
             assert_eq!(Cents::parse(s).unwrap(), Cents(c), "{s}");
         }
-        for bad in ["", "$", "1.234", "1,23", "12,", "1.", ".5", "$-5", "abc", "1e5", "99999999999999999999"] {
+        for bad in [
+            "",
+            "$",
+            "1.234",
+            "1,23",
+            "12,",
+            "1.",
+            ".5",
+            "$-5",
+            "abc",
+            "1e5",
+            "99999999999999999999",
+        ] {
             assert!(Cents::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Cents(-123_456_789).to_string(), "-$1,234,567.89");

@@ -10,7 +10,9 @@ pub mod freeze;
 pub mod health_check;
 pub mod trigger;
 
-pub use approval::{evaluate_approvals, ApprovalOutcome, ApprovalPolicy, IgnoredReason, IgnoredVote, Vote};
+pub use approval::{
+    evaluate_approvals, ApprovalOutcome, ApprovalPolicy, IgnoredReason, IgnoredVote, Vote,
+};
 pub use blue_green::{BlueGreenDeploy, Colour, DeployEvent, DeployState, Traffic, TransitionError};
 pub use checklist::{open_items, ChecklistItem, ChecklistPolicy, ChecklistTick};
 pub use environment::{Environment, EnvironmentError};
@@ -95,15 +97,33 @@ pub fn can_start(policy: &GatePolicy, input: &GateInput) -> GateDecision {
             blocking.push(BlockingReason::ChecklistOpen { items });
         }
     }
-    let approvals = evaluate_approvals(&policy.approval, input.environment, &input.requester, &input.votes);
+    let approvals = evaluate_approvals(
+        &policy.approval,
+        input.environment,
+        &input.requester,
+        &input.votes,
+    );
     if !approvals.approved {
-        blocking.push(BlockingReason::ApprovalsMissing { missing: approvals.missing(), required: approvals.required });
+        blocking.push(BlockingReason::ApprovalsMissing {
+            missing: approvals.missing(),
+            required: approvals.required,
+        });
     }
-    let freeze = check_freeze(input.environment, input.at, &input.freezes, input.admin_override.as_ref());
+    let freeze = check_freeze(
+        input.environment,
+        input.at,
+        &input.freezes,
+        input.admin_override.as_ref(),
+    );
     if let FreezeDecision::Frozen { window } = &freeze {
         blocking.push(BlockingReason::CodeFreeze { window: *window });
     }
-    GateDecision { can_start: blocking.is_empty(), blocking, approvals, freeze }
+    GateDecision {
+        can_start: blocking.is_empty(),
+        blocking,
+        approvals,
+        freeze,
+    }
 }
 
 #[cfg(test)]
@@ -131,8 +151,16 @@ mod tests {
         let d = can_start(&GatePolicy::default(), &input(Environment::Production));
         assert!(!d.can_start);
         assert_eq!(d.blocking.len(), 3);
-        assert!(matches!(&d.blocking[0], BlockingReason::ChecklistOpen { items } if items.len() == 6));
-        assert_eq!(d.blocking[1], BlockingReason::ApprovalsMissing { missing: 1, required: 1 });
+        assert!(
+            matches!(&d.blocking[0], BlockingReason::ChecklistOpen { items } if items.len() == 6)
+        );
+        assert_eq!(
+            d.blocking[1],
+            BlockingReason::ApprovalsMissing {
+                missing: 1,
+                required: 1
+            }
+        );
         assert!(matches!(d.blocking[2], BlockingReason::CodeFreeze { .. }));
     }
 
@@ -141,10 +169,25 @@ mod tests {
         let mut i = input(Environment::Production);
         i.ticks = ChecklistItem::ALL
             .into_iter()
-            .map(|item| ChecklistTick { item, by: "bob".into(), at: i.at, evidence: None })
+            .map(|item| ChecklistTick {
+                item,
+                by: "bob".into(),
+                at: i.at,
+                evidence: None,
+            })
             .collect();
-        i.votes = vec![Vote { voter: "alice".into(), voter_is_approver: true }, Vote { voter: "bob".into(), voter_is_approver: true }];
-        i.admin_override = Some(AdminOverride::new("root", true, "hotfix for incident 42").unwrap());
+        i.votes = vec![
+            Vote {
+                voter: "alice".into(),
+                voter_is_approver: true,
+            },
+            Vote {
+                voter: "bob".into(),
+                voter_is_approver: true,
+            },
+        ];
+        i.admin_override =
+            Some(AdminOverride::new("root", true, "hotfix for incident 42").unwrap());
         let d = can_start(&GatePolicy::default(), &i);
         assert!(d.can_start, "{:?}", d.blocking);
         assert!(matches!(d.freeze, FreezeDecision::Overridden { .. }));
@@ -156,6 +199,9 @@ mod tests {
         assert!(can_start(&GatePolicy::default(), &input(Environment::Development)).can_start);
         let d = can_start(&GatePolicy::default(), &input(Environment::Staging));
         assert_eq!(d.blocking.len(), 1);
-        assert!(matches!(d.blocking[0], BlockingReason::ChecklistOpen { .. }));
+        assert!(matches!(
+            d.blocking[0],
+            BlockingReason::ChecklistOpen { .. }
+        ));
     }
 }

@@ -42,7 +42,9 @@ impl CheckStatus {
         match s.trim().to_ascii_lowercase().as_str() {
             "ok" => Self::Ok,
             "skipped" => Self::Skipped,
-            _ => Self::Failed { status: s.to_string() },
+            _ => Self::Failed {
+                status: s.to_string(),
+            },
         }
     }
     fn as_text(&self) -> Option<&str> {
@@ -88,7 +90,12 @@ pub struct HealthPolicy {
 
 impl Default for HealthPolicy {
     fn default() -> Self {
-        Self { required_checks: ["database", "redis", "disk", "memory"].iter().map(|s| s.to_string()).collect() }
+        Self {
+            required_checks: ["database", "redis", "disk", "memory"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
     }
 }
 
@@ -185,19 +192,26 @@ pub enum HealthParseError {
 
 /// Parses and judges a `/health` body (see module docs).
 pub fn parse_health(body: &str, policy: &HealthPolicy) -> Result<HealthReport, HealthParseError> {
-    let value: Value = serde_json::from_str(body).map_err(|e| HealthParseError::NotJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_str(body).map_err(|e| HealthParseError::NotJson(e.to_string()))?;
     let Value::Object(obj) = value else {
         return Err(HealthParseError::NotObject);
     };
     let mut issues = Vec::new();
-    let status = obj.get("status").and_then(Value::as_str).map(str::to_string);
+    let status = obj
+        .get("status")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let timestamp = match obj.get("timestamp") {
         None | Some(Value::Null) => {
             issues.push(HealthIssue::MissingTimestamp);
             None
         }
         Some(v) => {
-            let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            let text = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
             match DateTime::parse_from_rfc3339(&text) {
                 Ok(t) => Some(t.with_timezone(&Utc)),
                 Err(_) => {
@@ -215,27 +229,56 @@ pub fn parse_health(body: &str, policy: &HealthPolicy) -> Result<HealthReport, H
                     let mut details = fields.clone();
                     let status = match details.remove("status") {
                         Some(Value::String(s)) => CheckStatus::from_text(&s),
-                        Some(other) => CheckStatus::Failed { status: other.to_string() },
+                        Some(other) => CheckStatus::Failed {
+                            status: other.to_string(),
+                        },
                         None => CheckStatus::NoStatus,
                     };
                     Check { status, details }
                 }
-                Value::String(s) => Check { status: CheckStatus::from_text(s), details: Map::new() },
-                other => Check { status: CheckStatus::Failed { status: other.to_string() }, details: Map::new() },
+                Value::String(s) => Check {
+                    status: CheckStatus::from_text(s),
+                    details: Map::new(),
+                },
+                other => Check {
+                    status: CheckStatus::Failed {
+                        status: other.to_string(),
+                    },
+                    details: Map::new(),
+                },
             };
             checks.insert(name.clone(), check);
         }
     }
-    let document = HealthDocument { status, timestamp, checks };
+    let document = HealthDocument {
+        status,
+        timestamp,
+        checks,
+    };
     issues.extend(judge(&document, policy));
-    let overall = if issues.iter().any(HealthIssue::degrades) { Overall::Degraded } else { Overall::Ok };
-    Ok(HealthReport { document, overall, issues })
+    let overall = if issues.iter().any(HealthIssue::degrades) {
+        Overall::Degraded
+    } else {
+        Overall::Ok
+    };
+    Ok(HealthReport {
+        document,
+        overall,
+        issues,
+    })
 }
 
 fn judge(doc: &HealthDocument, policy: &HealthPolicy) -> Vec<HealthIssue> {
     let mut issues = Vec::new();
-    if doc.status.as_deref().map(|s| s.trim().eq_ignore_ascii_case("ok")) != Some(true) {
-        issues.push(HealthIssue::TopLevelStatus { status: doc.status.clone() });
+    if doc
+        .status
+        .as_deref()
+        .map(|s| s.trim().eq_ignore_ascii_case("ok"))
+        != Some(true)
+    {
+        issues.push(HealthIssue::TopLevelStatus {
+            status: doc.status.clone(),
+        });
     }
     for name in &policy.required_checks {
         if !doc.checks.contains_key(name) {
@@ -245,8 +288,13 @@ fn judge(doc: &HealthDocument, policy: &HealthPolicy) -> Vec<HealthIssue> {
     for (name, c) in &doc.checks {
         match &c.status {
             CheckStatus::Ok | CheckStatus::Skipped => {}
-            CheckStatus::Failed { status } => issues.push(HealthIssue::CheckFailing { name: name.clone(), status: status.clone() }),
-            CheckStatus::NoStatus => issues.push(HealthIssue::CheckWithoutStatus { name: name.clone() }),
+            CheckStatus::Failed { status } => issues.push(HealthIssue::CheckFailing {
+                name: name.clone(),
+                status: status.clone(),
+            }),
+            CheckStatus::NoStatus => {
+                issues.push(HealthIssue::CheckWithoutStatus { name: name.clone() })
+            }
         }
     }
     issues
@@ -262,21 +310,34 @@ pub struct HealthBuilder {
 impl HealthBuilder {
     /// Starts a document stamped `timestamp` (the caller's clock).
     pub fn new(timestamp: DateTime<Utc>) -> Self {
-        Self { timestamp, checks: BTreeMap::new() }
+        Self {
+            timestamp,
+            checks: BTreeMap::new(),
+        }
     }
     /// Adds a check with just a status.
     pub fn check(self, name: &str, status: CheckStatus) -> Self {
         self.check_with(name, status, Map::new())
     }
     /// Adds a check with extra fields (a `status` key in `details` is ignored).
-    pub fn check_with(mut self, name: &str, status: CheckStatus, mut details: Map<String, Value>) -> Self {
+    pub fn check_with(
+        mut self,
+        name: &str,
+        status: CheckStatus,
+        mut details: Map<String, Value>,
+    ) -> Self {
         details.remove("status");
-        self.checks.insert(name.to_string(), Check { status, details });
+        self.checks
+            .insert(name.to_string(), Check { status, details });
         self
     }
     /// Overall verdict under `policy`.
     pub fn overall(&self, policy: &HealthPolicy) -> Overall {
-        let doc = HealthDocument { status: Some("ok".into()), timestamp: Some(self.timestamp), checks: self.checks.clone() };
+        let doc = HealthDocument {
+            status: Some("ok".into()),
+            timestamp: Some(self.timestamp),
+            checks: self.checks.clone(),
+        };
         if judge(&doc, policy).iter().any(HealthIssue::degrades) {
             Overall::Degraded
         } else {
@@ -300,7 +361,10 @@ impl HealthBuilder {
         }
         let mut root = Map::new();
         root.insert("status".into(), Value::String(overall.as_str().into()));
-        root.insert("timestamp".into(), Value::String(self.timestamp.to_rfc3339_opts(SecondsFormat::Millis, true)));
+        root.insert(
+            "timestamp".into(),
+            Value::String(self.timestamp.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        );
         root.insert("checks".into(), Value::Object(checks));
         (Value::Object(root), overall.http_status())
     }
@@ -322,7 +386,10 @@ mod tests {
         assert!(r.issues.is_empty());
         assert_eq!(r.document.checks.len(), 5);
         assert_eq!(r.document.checks["database"].details["latencyMs"], 3);
-        assert_eq!(r.document.timestamp, Some(Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()));
+        assert_eq!(
+            r.document.timestamp,
+            Some(Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap())
+        );
         assert_eq!(r.overall.http_status(), 200);
     }
 
@@ -336,26 +403,55 @@ mod tests {
         assert_eq!(
             r.issues,
             vec![
-                HealthIssue::BadTimestamp { value: "yesterday".into() },
-                HealthIssue::MissingCheck { name: "disk".into() },
-                HealthIssue::CheckFailing { name: "database".into(), status: "error".into() },
-                HealthIssue::CheckWithoutStatus { name: "memory".into() },
+                HealthIssue::BadTimestamp {
+                    value: "yesterday".into()
+                },
+                HealthIssue::MissingCheck {
+                    name: "disk".into()
+                },
+                HealthIssue::CheckFailing {
+                    name: "database".into(),
+                    status: "error".into()
+                },
+                HealthIssue::CheckWithoutStatus {
+                    name: "memory".into()
+                },
             ]
         );
         // skipped does not fail; a bare string is read as the status.
         let body = r#"{"status":"ok","timestamp":"2026-06-01T12:00:00Z","checks":{"database":"ok","redis":{"status":"skipped"},"disk":{"status":"OK"},"memory":{"status":"ok"}}}"#;
-        assert_eq!(parse_health(body, &HealthPolicy::default()).unwrap().overall, Overall::Ok);
+        assert_eq!(
+            parse_health(body, &HealthPolicy::default())
+                .unwrap()
+                .overall,
+            Overall::Ok
+        );
         let body = r#"{"status":"down","checks":{}}"#;
-        let r = parse_health(body, &HealthPolicy { required_checks: vec![] }).unwrap();
+        let r = parse_health(
+            body,
+            &HealthPolicy {
+                required_checks: vec![],
+            },
+        )
+        .unwrap();
         assert_eq!(r.overall, Overall::Degraded);
         assert_eq!(r.issues[0], HealthIssue::MissingTimestamp);
     }
 
     #[test]
     fn r_mon_1_malformed_is_an_error() {
-        assert!(matches!(parse_health("", &HealthPolicy::default()), Err(HealthParseError::NotJson(_))));
-        assert!(matches!(parse_health("<html>", &HealthPolicy::default()), Err(HealthParseError::NotJson(_))));
-        assert_eq!(parse_health("[1]", &HealthPolicy::default()), Err(HealthParseError::NotObject));
+        assert!(matches!(
+            parse_health("", &HealthPolicy::default()),
+            Err(HealthParseError::NotJson(_))
+        ));
+        assert!(matches!(
+            parse_health("<html>", &HealthPolicy::default()),
+            Err(HealthParseError::NotJson(_))
+        ));
+        assert_eq!(
+            parse_health("[1]", &HealthPolicy::default()),
+            Err(HealthParseError::NotObject)
+        );
     }
 
     #[test]
@@ -374,7 +470,14 @@ mod tests {
         assert_eq!(json["checks"]["memory"]["rssBytes"], 1_000_000);
         let r = parse_health(&json.to_string(), &HealthPolicy::default()).unwrap();
         assert_eq!(r.overall, Overall::Ok);
-        let (json, code) = b.check("database", CheckStatus::Failed { status: "error".into() }).build(&HealthPolicy::default());
+        let (json, code) = b
+            .check(
+                "database",
+                CheckStatus::Failed {
+                    status: "error".into(),
+                },
+            )
+            .build(&HealthPolicy::default());
         assert_eq!((json["status"].as_str(), code), (Some("degraded"), 503));
     }
 

@@ -24,7 +24,9 @@ impl UtcInterval {
 
     /// Builds `[start, start + length)`; `None` if the end is out of range.
     pub fn starting_at(start: DateTime<Utc>, length: TimeDelta) -> Option<Self> {
-        start.checked_add_signed(length).map(|end| Self { start, end })
+        start
+            .checked_add_signed(length)
+            .map(|end| Self { start, end })
     }
 
     /// True when the interval contains no instant.
@@ -61,7 +63,11 @@ impl UtcInterval {
 
 /// Sorts intervals and merges overlapping or touching ones; empty intervals are dropped.
 pub fn merge_intervals(intervals: &[UtcInterval]) -> Vec<UtcInterval> {
-    let mut v: Vec<UtcInterval> = intervals.iter().copied().filter(|i| !i.is_empty()).collect();
+    let mut v: Vec<UtcInterval> = intervals
+        .iter()
+        .copied()
+        .filter(|i| !i.is_empty())
+        .collect();
     v.sort();
     let mut out: Vec<UtcInterval> = Vec::with_capacity(v.len());
     for i in v {

@@ -38,7 +38,10 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> Option<(DateTime<Utc>, Loc
         LocalResult::None => {
             // Offset in force one day earlier (no zone has two transitions within a day).
             let probe = local.checked_sub_signed(TimeDelta::days(1))?.and_utc();
-            let offset_secs = tz.offset_from_utc_datetime(&probe.naive_utc()).fix().local_minus_utc();
+            let offset_secs = tz
+                .offset_from_utc_datetime(&probe.naive_utc())
+                .fix()
+                .local_minus_utc();
             let utc = local
                 .checked_sub_signed(TimeDelta::seconds(i64::from(offset_secs)))?
                 .and_utc();
@@ -59,7 +62,10 @@ mod tests {
     use chrono_tz::America::New_York;
 
     fn ndt(y: i32, m: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
     }
 
     #[test]

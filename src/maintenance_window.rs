@@ -87,12 +87,19 @@ pub struct MaintenanceWindow {
 }
 
 /// The day of the `week`-th `weekday` of a month, `None` for an invalid month.
-pub fn nth_weekday(year: i32, month: u32, week: WeekOfMonth, weekday: Weekday) -> Option<NaiveDate> {
+pub fn nth_weekday(
+    year: i32,
+    month: u32,
+    week: WeekOfMonth,
+    weekday: Weekday,
+) -> Option<NaiveDate> {
     match week {
         WeekOfMonth::Last => {
-            let first_next = NaiveDate::from_ymd_opt(year, month, 1)?.checked_add_months(Months::new(1))?;
+            let first_next =
+                NaiveDate::from_ymd_opt(year, month, 1)?.checked_add_months(Months::new(1))?;
             let last = first_next.pred_opt()?;
-            let back = (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
+            let back =
+                (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
             last.checked_sub_days(Days::new(u64::from(back)))
         }
         _ => {
@@ -108,11 +115,19 @@ pub fn nth_weekday(year: i32, month: u32, week: WeekOfMonth, weekday: Weekday) -
 }
 
 /// The policy's window in the given local month (`None` if out of range).
-pub fn window_for_month(policy: &MaintenancePolicy, year: i32, month: u32) -> Option<MaintenanceWindow> {
+pub fn window_for_month(
+    policy: &MaintenancePolicy,
+    year: i32,
+    month: u32,
+) -> Option<MaintenanceWindow> {
     let local_date = nth_weekday(year, month, policy.week, policy.weekday)?;
     let (start, resolution) = resolve_local(policy.tz, local_date.and_time(policy.start))?;
-    let interval = UtcInterval::starting_at(start, TimeDelta::minutes(i64::from(policy.duration_minutes)))?;
-    let announce_at = start.checked_sub_signed(TimeDelta::days(i64::from(policy.announce_days_before)))?;
+    let interval = UtcInterval::starting_at(
+        start,
+        TimeDelta::minutes(i64::from(policy.duration_minutes)),
+    )?;
+    let announce_at =
+        start.checked_sub_signed(TimeDelta::days(i64::from(policy.announce_days_before)))?;
     Some(MaintenanceWindow {
         local_date,
         interval,
@@ -136,7 +151,11 @@ fn next_month(y: i32, m: u32) -> (i32, u32) {
 }
 
 /// The windows that start in `[from, to)`, in order.
-pub fn windows_between(policy: &MaintenancePolicy, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<MaintenanceWindow> {
+pub fn windows_between(
+    policy: &MaintenancePolicy,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<MaintenanceWindow> {
     let mut out = Vec::new();
     if to <= from {
         return out;
@@ -144,7 +163,11 @@ pub fn windows_between(policy: &MaintenancePolicy, from: DateTime<Utc>, to: Date
     // Start one month early: a window late in the previous local month cannot start after `from`,
     // but being generous costs nothing and guards against zone offsets.
     let (mut y, mut m) = local_year_month(policy.tz, from);
-    (y, m) = if m == 1 { (y.saturating_sub(1), 12) } else { (y, m - 1) };
+    (y, m) = if m == 1 {
+        (y.saturating_sub(1), 12)
+    } else {
+        (y, m - 1)
+    };
     let (end_y, end_m) = local_year_month(policy.tz, to);
     let mut guard = 0u32;
     while (y, m) <= (end_y, end_m) && guard < 100_000 {
@@ -160,7 +183,10 @@ pub fn windows_between(policy: &MaintenancePolicy, from: DateTime<Utc>, to: Date
 }
 
 /// The first window starting strictly after `instant`.
-pub fn next_window_after(policy: &MaintenancePolicy, instant: DateTime<Utc>) -> Option<MaintenanceWindow> {
+pub fn next_window_after(
+    policy: &MaintenancePolicy,
+    instant: DateTime<Utc>,
+) -> Option<MaintenanceWindow> {
     let (mut y, mut m) = local_year_month(policy.tz, instant);
     // A window exists in every month, so three months always suffice.
     for _ in 0..3 {
@@ -175,9 +201,16 @@ pub fn next_window_after(policy: &MaintenancePolicy, instant: DateTime<Utc>) -> 
 }
 
 /// The window containing `instant`, if a window is in progress.
-pub fn window_containing(policy: &MaintenancePolicy, instant: DateTime<Utc>) -> Option<MaintenanceWindow> {
+pub fn window_containing(
+    policy: &MaintenancePolicy,
+    instant: DateTime<Utc>,
+) -> Option<MaintenanceWindow> {
     let (y, m) = local_year_month(policy.tz, instant);
-    let prev = if m == 1 { (y.saturating_sub(1), 12) } else { (y, m - 1) };
+    let prev = if m == 1 {
+        (y.saturating_sub(1), 12)
+    } else {
+        (y, m - 1)
+    };
     [prev, (y, m)]
         .into_iter()
         .filter_map(|(y, m)| window_for_month(policy, y, m))
@@ -231,7 +264,9 @@ pub fn monthly_usage(planned: &[UtcInterval], tz: Tz, cap_minutes: u32) -> Vec<M
             guard += 1;
             let (y, m) = local_year_month(tz, cursor);
             let (ny, nm) = next_month(y, m);
-            let boundary = local_month_start(tz, ny, nm).filter(|b| *b > cursor).unwrap_or(iv.end);
+            let boundary = local_month_start(tz, ny, nm)
+                .filter(|b| *b > cursor)
+                .unwrap_or(iv.end);
             let seg_end = boundary.min(iv.end);
             *per_month.entry((y, m)).or_default() += (seg_end - cursor).num_seconds();
             cursor = seg_end;
@@ -251,7 +286,10 @@ pub fn monthly_usage(planned: &[UtcInterval], tz: Tz, cap_minutes: u32) -> Vec<M
 
 /// Only the months over the cap, with their excess (R-MNT-2).
 pub fn months_over_cap(planned: &[UtcInterval], tz: Tz, cap_minutes: u32) -> Vec<MonthlyUsage> {
-    monthly_usage(planned, tz, cap_minutes).into_iter().filter(MonthlyUsage::is_over).collect()
+    monthly_usage(planned, tz, cap_minutes)
+        .into_iter()
+        .filter(MonthlyUsage::is_over)
+        .collect()
 }
 
 /// A maintenance task with a stable key and labels.
@@ -266,26 +304,54 @@ pub struct MaintenanceTask {
 }
 
 fn task(key: &str, ja: &str, en: &str) -> MaintenanceTask {
-    MaintenanceTask { key: key.into(), label_ja: ja.into(), label_en: en.into() }
+    MaintenanceTask {
+        key: key.into(),
+        label_ja: ja.into(),
+        label_en: en.into(),
+    }
 }
 
 /// The policy's monthly task list (月次メンテナンス).
 pub fn monthly_tasks() -> Vec<MaintenanceTask> {
     vec![
-        task("security_patches", "セキュリティパッチ適用", "Apply security patches"),
-        task("dependency_updates", "依存関係の更新", "Update dependencies"),
-        task("database_optimisation", "データベース最適化", "Optimise the database"),
+        task(
+            "security_patches",
+            "セキュリティパッチ適用",
+            "Apply security patches",
+        ),
+        task(
+            "dependency_updates",
+            "依存関係の更新",
+            "Update dependencies",
+        ),
+        task(
+            "database_optimisation",
+            "データベース最適化",
+            "Optimise the database",
+        ),
         task("log_rotation", "ログローテーション", "Rotate logs"),
-        task("data_cleanup", "不要データクリーンアップ", "Clean up unneeded data"),
+        task(
+            "data_cleanup",
+            "不要データクリーンアップ",
+            "Clean up unneeded data",
+        ),
     ]
 }
 
 /// The policy's quarterly task list (四半期メンテナンス).
 pub fn quarterly_tasks() -> Vec<MaintenanceTask> {
     vec![
-        task("performance_tuning", "パフォーマンスチューニング", "Performance tuning"),
+        task(
+            "performance_tuning",
+            "パフォーマンスチューニング",
+            "Performance tuning",
+        ),
         task("index_rebuild", "インデックス再構築", "Rebuild indexes"),
-        task("storage_optimisation", "ストレージ最適化", "Optimise storage"),
+        task(
+            "storage_optimisation",
+            "ストレージ最適化",
+            "Optimise storage",
+        ),
         task("security_audit", "セキュリティ監査", "Security audit"),
     ]
 }
@@ -315,11 +381,17 @@ mod tests {
 
     #[test]
     fn r_mnt_1_first_sunday_december_2026_is_6th() {
-        assert_eq!(nth_weekday(2026, 12, WeekOfMonth::First, Weekday::Sun), Some(date(2026, 12, 6)));
+        assert_eq!(
+            nth_weekday(2026, 12, WeekOfMonth::First, Weekday::Sun),
+            Some(date(2026, 12, 6))
+        );
         let w = window_for_month(&MaintenancePolicy::default(), 2026, 12).unwrap();
         assert_eq!(w.local_date, date(2026, 12, 6));
         // 02:00–04:00 JST = 17:00–19:00 UTC the day before.
-        assert_eq!(w.interval, UtcInterval::new(utc(2026, 12, 5, 17, 0), utc(2026, 12, 5, 19, 0)));
+        assert_eq!(
+            w.interval,
+            UtcInterval::new(utc(2026, 12, 5, 17, 0), utc(2026, 12, 5, 19, 0))
+        );
         assert_eq!(w.announce_at, utc(2026, 11, 28, 17, 0)); // R-MNT-2: one week ahead
         assert!(!w.quarterly);
         assert_eq!(tasks_for(&w).len(), 5);
@@ -327,10 +399,22 @@ mod tests {
 
     #[test]
     fn r_mnt_1_nth_weekday_variants() {
-        assert_eq!(nth_weekday(2026, 3, WeekOfMonth::Last, Weekday::Sun), Some(date(2026, 3, 29)));
-        assert_eq!(nth_weekday(2026, 2, WeekOfMonth::Last, Weekday::Sat), Some(date(2026, 2, 28)));
-        assert_eq!(nth_weekday(2026, 3, WeekOfMonth::Second, Weekday::Sun), Some(date(2026, 3, 8)));
-        assert_eq!(nth_weekday(2026, 13, WeekOfMonth::First, Weekday::Sun), None);
+        assert_eq!(
+            nth_weekday(2026, 3, WeekOfMonth::Last, Weekday::Sun),
+            Some(date(2026, 3, 29))
+        );
+        assert_eq!(
+            nth_weekday(2026, 2, WeekOfMonth::Last, Weekday::Sat),
+            Some(date(2026, 2, 28))
+        );
+        assert_eq!(
+            nth_weekday(2026, 3, WeekOfMonth::Second, Weekday::Sun),
+            Some(date(2026, 3, 8))
+        );
+        assert_eq!(
+            nth_weekday(2026, 13, WeekOfMonth::First, Weekday::Sun),
+            None
+        );
     }
 
     #[test]
@@ -342,11 +426,18 @@ mod tests {
         assert_eq!(tasks_for(&w).len(), 9);
         let w = next_window_after(&p, utc(2026, 12, 1, 0, 0)).unwrap();
         assert_eq!(w.local_date, date(2026, 12, 6));
-        assert_eq!(window_containing(&p, utc(2026, 12, 5, 18, 0)).unwrap().local_date, date(2026, 12, 6));
+        assert_eq!(
+            window_containing(&p, utc(2026, 12, 5, 18, 0))
+                .unwrap()
+                .local_date,
+            date(2026, 12, 6)
+        );
         assert!(window_containing(&p, utc(2026, 12, 5, 19, 0)).is_none());
         let ws = windows_between(&p, utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0));
         assert_eq!(ws.len(), 12);
-        assert!(ws.windows(2).all(|w| w[0].interval.start < w[1].interval.start));
+        assert!(ws
+            .windows(2)
+            .all(|w| w[0].interval.start < w[1].interval.start));
     }
 
     #[test]
@@ -365,11 +456,17 @@ mod tests {
         // Nonexistent: second Sunday of March 2027, 02:00 does not exist → 03:00 EDT.
         let w = window_for_month(&ny(WeekOfMonth::Second, 2, 0), 2027, 3).unwrap();
         assert_eq!(w.resolution, LocalResolution::NonexistentShiftedForward);
-        assert_eq!(w.interval, UtcInterval::new(utc(2027, 3, 14, 7, 0), utc(2027, 3, 14, 9, 0)));
+        assert_eq!(
+            w.interval,
+            UtcInterval::new(utc(2027, 3, 14, 7, 0), utc(2027, 3, 14, 9, 0))
+        );
         // Ambiguous: first Sunday of November 2026, 01:30 happens twice → the EDT one; still 2 real hours.
         let w = window_for_month(&ny(WeekOfMonth::First, 1, 30), 2026, 11).unwrap();
         assert_eq!(w.resolution, LocalResolution::AmbiguousTookEarlier);
-        assert_eq!(w.interval, UtcInterval::new(utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 7, 30)));
+        assert_eq!(
+            w.interval,
+            UtcInterval::new(utc(2026, 11, 1, 5, 30), utc(2026, 11, 1, 7, 30))
+        );
         // 02:00 on the fall-back day is after the overlap: unambiguous EST.
         let w = window_for_month(&ny(WeekOfMonth::First, 2, 0), 2026, 11).unwrap();
         assert_eq!(w.resolution, LocalResolution::Exact);
@@ -387,7 +484,10 @@ mod tests {
         let jan = window_for_month(&p, 2027, 1).unwrap().interval;
         let usage = monthly_usage(&[dec, extra, overlapping, jan], p.tz, p.monthly_cap_minutes);
         assert_eq!(usage.len(), 2);
-        assert_eq!((usage[0].year, usage[0].month, usage[0].planned_seconds), (2026, 12, 165 * 60));
+        assert_eq!(
+            (usage[0].year, usage[0].month, usage[0].planned_seconds),
+            (2026, 12, 165 * 60)
+        );
         assert_eq!(usage[0].excess_seconds, 45 * 60);
         assert_eq!(usage[1].excess_seconds, 0);
         let over = months_over_cap(&[dec, extra, jan], p.tz, p.monthly_cap_minutes);
@@ -400,14 +500,30 @@ mod tests {
         // 2026-01-31 23:00 JST → 2026-02-01 01:00 JST = 14:00–16:00 UTC on 01-31.
         let iv = UtcInterval::new(utc(2026, 1, 31, 14, 0), utc(2026, 1, 31, 16, 0));
         let usage = monthly_usage(&[iv], chrono_tz::Asia::Tokyo, 120);
-        assert_eq!(usage.iter().map(|u| (u.month, u.planned_seconds)).collect::<Vec<_>>(), vec![(1, 3600), (2, 3600)]);
+        assert_eq!(
+            usage
+                .iter()
+                .map(|u| (u.month, u.planned_seconds))
+                .collect::<Vec<_>>(),
+            vec![(1, 3600), (2, 3600)]
+        );
     }
 
     #[test]
     fn r_mnt_1_task_lists_match_policy() {
-        assert_eq!(monthly_tasks().iter().map(|t| t.label_ja.as_str()).collect::<Vec<_>>(), vec![
-            "セキュリティパッチ適用", "依存関係の更新", "データベース最適化", "ログローテーション", "不要データクリーンアップ"
-        ]);
+        assert_eq!(
+            monthly_tasks()
+                .iter()
+                .map(|t| t.label_ja.as_str())
+                .collect::<Vec<_>>(),
+            vec![
+                "セキュリティパッチ適用",
+                "依存関係の更新",
+                "データベース最適化",
+                "ログローテーション",
+                "不要データクリーンアップ"
+            ]
+        );
         assert_eq!(quarterly_tasks().len(), 4);
     }
 

@@ -41,7 +41,12 @@ pub struct ReleaseCalendarPolicy {
 
 impl Default for ReleaseCalendarPolicy {
     fn default() -> Self {
-        Self { feature_freeze_days: 14, code_freeze_days: 7, final_test_days: 3, release_notes_days: 1 }
+        Self {
+            feature_freeze_days: 14,
+            code_freeze_days: 7,
+            final_test_days: 3,
+            release_notes_days: 1,
+        }
     }
 }
 
@@ -102,18 +107,37 @@ pub enum CalendarError {
 }
 
 fn days_before(date: NaiveDate, days: u32) -> Result<NaiveDate, CalendarError> {
-    date.checked_sub_days(Days::new(u64::from(days))).ok_or(CalendarError::DateOutOfRange(date))
+    date.checked_sub_days(Days::new(u64::from(days)))
+        .ok_or(CalendarError::DateOutOfRange(date))
 }
 
 /// The milestones of a release planned for `release_date`, earliest first
 /// (ties keep the order feature freeze, code freeze, final test, notes, release).
-pub fn milestones(release_date: NaiveDate, policy: &ReleaseCalendarPolicy) -> Result<Vec<Milestone>, CalendarError> {
+pub fn milestones(
+    release_date: NaiveDate,
+    policy: &ReleaseCalendarPolicy,
+) -> Result<Vec<Milestone>, CalendarError> {
     let mut v = vec![
-        Milestone { kind: MilestoneKind::FeatureFreeze, date: days_before(release_date, policy.feature_freeze_days)? },
-        Milestone { kind: MilestoneKind::CodeFreeze, date: days_before(release_date, policy.code_freeze_days)? },
-        Milestone { kind: MilestoneKind::FinalTest, date: days_before(release_date, policy.final_test_days)? },
-        Milestone { kind: MilestoneKind::ReleaseNotes, date: days_before(release_date, policy.release_notes_days)? },
-        Milestone { kind: MilestoneKind::Release, date: release_date },
+        Milestone {
+            kind: MilestoneKind::FeatureFreeze,
+            date: days_before(release_date, policy.feature_freeze_days)?,
+        },
+        Milestone {
+            kind: MilestoneKind::CodeFreeze,
+            date: days_before(release_date, policy.code_freeze_days)?,
+        },
+        Milestone {
+            kind: MilestoneKind::FinalTest,
+            date: days_before(release_date, policy.final_test_days)?,
+        },
+        Milestone {
+            kind: MilestoneKind::ReleaseNotes,
+            date: days_before(release_date, policy.release_notes_days)?,
+        },
+        Milestone {
+            kind: MilestoneKind::Release,
+            date: release_date,
+        },
     ];
     v.sort_by_key(|m| (m.date, m.kind));
     Ok(v)
@@ -126,8 +150,10 @@ pub fn code_freeze_interval(
     policy: &ReleaseCalendarPolicy,
 ) -> Result<UtcInterval, CalendarError> {
     let freeze_day = days_before(release_date, policy.code_freeze_days)?;
-    let start = to_utc(tz, freeze_day.and_time(chrono::NaiveTime::MIN)).ok_or(CalendarError::DateOutOfRange(freeze_day))?;
-    let end = to_utc(tz, release_date.and_time(chrono::NaiveTime::MIN)).ok_or(CalendarError::DateOutOfRange(release_date))?;
+    let start = to_utc(tz, freeze_day.and_time(chrono::NaiveTime::MIN))
+        .ok_or(CalendarError::DateOutOfRange(freeze_day))?;
+    let end = to_utc(tz, release_date.and_time(chrono::NaiveTime::MIN))
+        .ok_or(CalendarError::DateOutOfRange(release_date))?;
     Ok(UtcInterval::new(start, end))
 }
 
@@ -140,12 +166,20 @@ pub fn code_freeze_containing(
     instant: DateTime<Utc>,
 ) -> Option<(NaiveDate, UtcInterval)> {
     releases.iter().find_map(|&d| {
-        code_freeze_interval(d, tz, policy).ok().filter(|w| w.contains(instant)).map(|w| (d, w))
+        code_freeze_interval(d, tz, policy)
+            .ok()
+            .filter(|w| w.contains(instant))
+            .map(|w| (d, w))
     })
 }
 
 /// True when `instant` lies in the code-freeze window of any of `releases` (R-DEP-6).
-pub fn is_in_code_freeze(releases: &[NaiveDate], tz: Tz, policy: &ReleaseCalendarPolicy, instant: DateTime<Utc>) -> bool {
+pub fn is_in_code_freeze(
+    releases: &[NaiveDate],
+    tz: Tz,
+    policy: &ReleaseCalendarPolicy,
+    instant: DateTime<Utc>,
+) -> bool {
     code_freeze_containing(releases, tz, policy, instant).is_some()
 }
 
@@ -164,7 +198,12 @@ pub struct CadencePolicy {
 
 impl Default for CadencePolicy {
     fn default() -> Self {
-        Self { min_majors_per_year: 1, max_majors_per_year: 2, min_minors_per_month: 1, max_minors_per_month: 2 }
+        Self {
+            min_majors_per_year: 1,
+            max_majors_per_year: 2,
+            min_minors_per_month: 1,
+            max_minors_per_month: 2,
+        }
     }
 }
 
@@ -216,12 +255,23 @@ impl fmt::Display for CadenceWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooManyMajors { year, count, max } => {
-                write!(f, "majors per year: {count} in {year}, the policy allows at most {max}")
+                write!(
+                    f,
+                    "majors per year: {count} in {year}, the policy allows at most {max}"
+                )
             }
             Self::TooFewMajors { year, count, min } => {
-                write!(f, "majors per year: {count} in {year}, the policy asks for at least {min}")
+                write!(
+                    f,
+                    "majors per year: {count} in {year}, the policy asks for at least {min}"
+                )
             }
-            Self::TooManyMinors { year, month, count, max } => {
+            Self::TooManyMinors {
+                year,
+                month,
+                count,
+                max,
+            } => {
                 write!(f, "minors per month: {count} in {year}-{month:02}, the policy allows at most {max}")
             }
         }
@@ -230,7 +280,11 @@ impl fmt::Display for CadenceWarning {
 
 /// Checks a set of releases against the cadence policy (see module docs);
 /// warnings come sorted by period.
-pub fn check_cadence(releases: &[PlannedRelease], policy: &CadencePolicy, today: NaiveDate) -> Vec<CadenceWarning> {
+pub fn check_cadence(
+    releases: &[PlannedRelease],
+    policy: &CadencePolicy,
+    today: NaiveDate,
+) -> Vec<CadenceWarning> {
     let mut majors: BTreeMap<i32, u32> = BTreeMap::new();
     let mut minors: BTreeMap<(i32, u32), u32> = BTreeMap::new();
     for r in releases {
@@ -245,18 +299,43 @@ pub fn check_cadence(releases: &[PlannedRelease], policy: &CadencePolicy, today:
         for year in first_year..today.year() {
             let count = majors.get(&year).copied().unwrap_or(0);
             if count < policy.min_majors_per_year {
-                out.push((year, 0, CadenceWarning::TooFewMajors { year, count, min: policy.min_majors_per_year }));
+                out.push((
+                    year,
+                    0,
+                    CadenceWarning::TooFewMajors {
+                        year,
+                        count,
+                        min: policy.min_majors_per_year,
+                    },
+                ));
             }
         }
     }
     for (&year, &count) in &majors {
         if count > policy.max_majors_per_year {
-            out.push((year, 0, CadenceWarning::TooManyMajors { year, count, max: policy.max_majors_per_year }));
+            out.push((
+                year,
+                0,
+                CadenceWarning::TooManyMajors {
+                    year,
+                    count,
+                    max: policy.max_majors_per_year,
+                },
+            ));
         }
     }
     for (&(year, month), &count) in &minors {
         if count > policy.max_minors_per_month {
-            out.push((year, month, CadenceWarning::TooManyMinors { year, month, count, max: policy.max_minors_per_month }));
+            out.push((
+                year,
+                month,
+                CadenceWarning::TooManyMinors {
+                    year,
+                    month,
+                    count,
+                    max: policy.max_minors_per_month,
+                },
+            ));
         }
     }
     out.sort_by_key(|(y, m, _)| (*y, *m));
@@ -303,21 +382,53 @@ mod tests {
         let p = ReleaseCalendarPolicy::default();
         let w = code_freeze_interval(d(2027, 1, 29), Tokyo, &p).unwrap();
         // 2027-01-22 00:00 JST = 2027-01-21 15:00 UTC; release day 00:00 JST = 01-28 15:00 UTC.
-        assert_eq!(w.start, Utc.with_ymd_and_hms(2027, 1, 21, 15, 0, 0).unwrap());
+        assert_eq!(
+            w.start,
+            Utc.with_ymd_and_hms(2027, 1, 21, 15, 0, 0).unwrap()
+        );
         assert_eq!(w.end, Utc.with_ymd_and_hms(2027, 1, 28, 15, 0, 0).unwrap());
         let rel = [d(2027, 1, 29)];
-        assert!(!is_in_code_freeze(&rel, Tokyo, &p, Utc.with_ymd_and_hms(2027, 1, 21, 14, 59, 59).unwrap()));
-        assert!(is_in_code_freeze(&rel, Tokyo, &p, Utc.with_ymd_and_hms(2027, 1, 21, 15, 0, 0).unwrap()));
-        assert!(is_in_code_freeze(&rel, Tokyo, &p, Utc.with_ymd_and_hms(2027, 1, 28, 14, 59, 59).unwrap()));
-        assert!(!is_in_code_freeze(&rel, Tokyo, &p, Utc.with_ymd_and_hms(2027, 1, 28, 15, 0, 0).unwrap()));
+        assert!(!is_in_code_freeze(
+            &rel,
+            Tokyo,
+            &p,
+            Utc.with_ymd_and_hms(2027, 1, 21, 14, 59, 59).unwrap()
+        ));
+        assert!(is_in_code_freeze(
+            &rel,
+            Tokyo,
+            &p,
+            Utc.with_ymd_and_hms(2027, 1, 21, 15, 0, 0).unwrap()
+        ));
+        assert!(is_in_code_freeze(
+            &rel,
+            Tokyo,
+            &p,
+            Utc.with_ymd_and_hms(2027, 1, 28, 14, 59, 59).unwrap()
+        ));
+        assert!(!is_in_code_freeze(
+            &rel,
+            Tokyo,
+            &p,
+            Utc.with_ymd_and_hms(2027, 1, 28, 15, 0, 0).unwrap()
+        ));
         assert_eq!(
-            code_freeze_containing(&rel, Tokyo, &p, Utc.with_ymd_and_hms(2027, 1, 25, 0, 0, 0).unwrap()).map(|x| x.0),
+            code_freeze_containing(
+                &rel,
+                Tokyo,
+                &p,
+                Utc.with_ymd_and_hms(2027, 1, 25, 0, 0, 0).unwrap()
+            )
+            .map(|x| x.0),
             Some(d(2027, 1, 29))
         );
     }
 
     fn rel(y: i32, m: u32, day: u32, kind: ReleaseKind) -> PlannedRelease {
-        PlannedRelease { date: d(y, m, day), kind }
+        PlannedRelease {
+            date: d(y, m, day),
+            kind,
+        }
     }
 
     #[test]
@@ -339,22 +450,45 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                CadenceWarning::TooManyMajors { year: 2026, count: 3, max: 2 },
-                CadenceWarning::TooManyMinors { year: 2026, month: 3, count: 3, max: 2 },
-                CadenceWarning::TooFewMajors { year: 2027, count: 0, min: 1 },
+                CadenceWarning::TooManyMajors {
+                    year: 2026,
+                    count: 3,
+                    max: 2
+                },
+                CadenceWarning::TooManyMinors {
+                    year: 2026,
+                    month: 3,
+                    count: 3,
+                    max: 2
+                },
+                CadenceWarning::TooFewMajors {
+                    year: 2027,
+                    count: 0,
+                    min: 1
+                },
             ]
         );
-        assert_eq!(w[1].to_string(), "minors per month: 3 in 2026-03, the policy allows at most 2");
+        assert_eq!(
+            w[1].to_string(),
+            "minors per month: 3 in 2026-03, the policy allows at most 2"
+        );
         // The current year is not complete: no "too few" yet.
-        assert!(check_cadence(&releases, &CadencePolicy::default(), d(2027, 12, 31))
-            .iter()
-            .all(|w| !matches!(w, CadenceWarning::TooFewMajors { .. })));
+        assert!(
+            check_cadence(&releases, &CadencePolicy::default(), d(2027, 12, 31))
+                .iter()
+                .all(|w| !matches!(w, CadenceWarning::TooFewMajors { .. }))
+        );
     }
 
     #[test]
     fn r_rel_2_policy_cadence_is_quiet() {
         use ReleaseKind::*;
-        let releases = vec![rel(2026, 1, 10, Major), rel(2026, 1, 20, Minor), rel(2026, 1, 25, Minor), rel(2026, 1, 26, Patch)];
+        let releases = vec![
+            rel(2026, 1, 10, Major),
+            rel(2026, 1, 20, Minor),
+            rel(2026, 1, 25, Minor),
+            rel(2026, 1, 26, Patch),
+        ];
         assert!(check_cadence(&releases, &CadencePolicy::default(), d(2027, 1, 1)).is_empty());
         assert!(check_cadence(&[], &CadencePolicy::default(), d(2027, 1, 1)).is_empty());
     }

@@ -13,10 +13,18 @@ pub mod histogram;
 pub mod targets;
 
 pub use availability::{AvailabilityReport, Exclusion, ExclusionReason, MinuteSeries, MinuteState};
-pub use burn_rate::{burn_rate, evaluate_burn_rates, BurnRateAlert, BurnRatePolicy, BurnRateRule, BurnSeverity};
-pub use downtime::{allowed_downtime, allowed_downtime_for_month, days_in_month, error_budget, AllowedDowntime, ErrorBudget};
+pub use burn_rate::{
+    burn_rate, evaluate_burn_rates, BurnRateAlert, BurnRatePolicy, BurnRateRule, BurnSeverity,
+};
+pub use downtime::{
+    allowed_downtime, allowed_downtime_for_month, days_in_month, error_budget, AllowedDowntime,
+    ErrorBudget,
+};
 pub use histogram::{default_latency_bounds_ms, Histogram, HistogramError};
-pub use targets::{check_error_rates, check_latency, ErrorRateTargets, LatencyKind, PerformanceTargets, RequestCounts, TargetCheck, TargetKind};
+pub use targets::{
+    check_error_rates, check_latency, ErrorRateTargets, LatencyKind, PerformanceTargets,
+    RequestCounts, TargetCheck, TargetKind,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +37,9 @@ pub struct SlaPolicy {
 
 impl Default for SlaPolicy {
     fn default() -> Self {
-        Self { target_ppm: 999_000 }
+        Self {
+            target_ppm: 999_000,
+        }
     }
 }
 

@@ -188,7 +188,11 @@ pub fn required_bump(last: &Version, changes: &[ChangeKind]) -> Option<ReleaseKi
     if changes.is_empty() {
         None
     } else if last.major() == 0 {
-        Some(if breaking { ReleaseKind::Minor } else { ReleaseKind::Patch })
+        Some(if breaking {
+            ReleaseKind::Minor
+        } else {
+            ReleaseKind::Patch
+        })
     } else if breaking {
         Some(ReleaseKind::Major)
     } else if feature {
@@ -206,7 +210,10 @@ pub fn propose_next(last: &Version, changes: &[ChangeKind]) -> Result<Version, V
 
 /// Refuses a candidate that is not strictly greater than the last released
 /// version (R-REL-1). With no release yet, every version is accepted.
-pub fn check_new_release(last_released: Option<&Version>, candidate: &Version) -> Result<(), VersionError> {
+pub fn check_new_release(
+    last_released: Option<&Version>,
+    candidate: &Version,
+) -> Result<(), VersionError> {
     match last_released {
         Some(last) if candidate <= last => Err(VersionError::NotGreater {
             candidate: candidate.to_string(),
@@ -236,13 +243,21 @@ mod tests {
 
     #[test]
     fn r_rel_1_parse_refuses_invalid_with_clear_message() {
-        for bad in ["", "1", "1.2", "1.2.3.4", "01.2.3", "a.b.c", "vv1.2.3", "1.2.-3", "V 1.2.3"] {
+        for bad in [
+            "", "1", "1.2", "1.2.3.4", "01.2.3", "a.b.c", "vv1.2.3", "1.2.-3", "V 1.2.3",
+        ] {
             let e = Version::parse(bad).unwrap_err();
             assert!(matches!(e, VersionError::Invalid { .. }), "{bad}: {e}");
             assert!(e.to_string().contains("MAJOR.MINOR.PATCH"));
         }
-        assert!(matches!(Version::parse("1.2.3-rc.1"), Err(VersionError::PreRelease { .. })));
-        assert!(matches!(Version::parse("1.2.3+abc"), Err(VersionError::BuildMetadata { .. })));
+        assert!(matches!(
+            Version::parse("1.2.3-rc.1"),
+            Err(VersionError::PreRelease { .. })
+        ));
+        assert!(matches!(
+            Version::parse("1.2.3+abc"),
+            Err(VersionError::BuildMetadata { .. })
+        ));
     }
 
     #[test]
@@ -251,8 +266,14 @@ mod tests {
         assert_eq!(propose_next(&v("1.0.0"), &[Fix]).unwrap(), v("1.0.1"));
         assert_eq!(propose_next(&v("1.0.1"), &[Feature]).unwrap(), v("1.1.0"));
         assert_eq!(propose_next(&v("1.1.0"), &[Breaking]).unwrap(), v("2.0.0"));
-        assert_eq!(propose_next(&v("1.1.0"), &[Fix, Feature, Fix]).unwrap(), v("1.2.0"));
-        assert_eq!(propose_next(&v("1.1.7"), &[Fix, Breaking]).unwrap(), v("2.0.0"));
+        assert_eq!(
+            propose_next(&v("1.1.0"), &[Fix, Feature, Fix]).unwrap(),
+            v("1.2.0")
+        );
+        assert_eq!(
+            propose_next(&v("1.1.7"), &[Fix, Breaking]).unwrap(),
+            v("2.0.0")
+        );
         assert_eq!(propose_next(&v("1.1.0"), &[]), Err(VersionError::NoChanges));
     }
 
@@ -277,14 +298,20 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_panic() {
         let max = Version::new(u64::MAX, 0, 0);
-        assert!(matches!(max.bumped(ReleaseKind::Major), Err(VersionError::Overflow(_))));
+        assert!(matches!(
+            max.bumped(ReleaseKind::Major),
+            Err(VersionError::Overflow(_))
+        ));
     }
 
     #[test]
     fn kind_since_and_serde() {
         assert_eq!(v("2.0.0").kind_since(&v("1.9.9")), Some(ReleaseKind::Major));
         assert_eq!(v("1.3.0").kind_since(&v("1.2.9")), Some(ReleaseKind::Minor));
-        assert_eq!(v("1.2.10").kind_since(&v("1.2.9")), Some(ReleaseKind::Patch));
+        assert_eq!(
+            v("1.2.10").kind_since(&v("1.2.9")),
+            Some(ReleaseKind::Patch)
+        );
         assert_eq!(v("1.2.9").kind_since(&v("1.2.9")), None);
         let json = serde_json::to_string(&v("v1.2.3")).unwrap();
         assert_eq!(json, "\"1.2.3\"");

@@ -181,9 +181,20 @@ impl AlertCondition {
             "ms" => Unit::Milliseconds,
             "s" => Unit::Seconds,
             "" => Unit::None,
-            other => return Err(ConditionError::BadUnit { input: input.to_string(), unit: other.to_string() }),
+            other => {
+                return Err(ConditionError::BadUnit {
+                    input: input.to_string(),
+                    unit: other.to_string(),
+                })
+            }
         };
-        Ok(Self { metric: metric.to_string(), comparator, number: number.to_string(), value, unit })
+        Ok(Self {
+            metric: metric.to_string(),
+            comparator,
+            number: number.to_string(),
+            value,
+            unit,
+        })
     }
 
     /// Metric name.
@@ -218,7 +229,14 @@ impl AlertCondition {
 
 impl fmt::Display for AlertCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}{}", self.metric, self.comparator.symbol(), self.number, self.unit.suffix())
+        write!(
+            f,
+            "{} {} {}{}",
+            self.metric,
+            self.comparator.symbol(),
+            self.number,
+            self.unit.suffix()
+        )
     }
 }
 
@@ -249,12 +267,19 @@ mod tests {
 
     #[test]
     fn r_mon_3_policy_conditions_round_trip() {
-        for s in ["error_rate > 5%", "response_time_p95 > 500ms", "disk_usage > 90%"] {
+        for s in [
+            "error_rate > 5%",
+            "response_time_p95 > 500ms",
+            "disk_usage > 90%",
+        ] {
             let c = AlertCondition::parse(s).unwrap();
             assert_eq!(c.to_string(), s);
         }
         let c = AlertCondition::parse("error_rate > 5%").unwrap();
-        assert_eq!((c.metric(), c.comparator(), c.value(), c.unit()), ("error_rate", Comparator::Gt, 5.0, Unit::Percent));
+        assert_eq!(
+            (c.metric(), c.comparator(), c.value(), c.unit()),
+            ("error_rate", Comparator::Gt, 5.0, Unit::Percent)
+        );
         assert!(c.holds(0.051));
         assert!(!c.holds(0.05));
         assert!(!c.holds(f64::NAN));
@@ -267,26 +292,62 @@ mod tests {
 
     #[test]
     fn r_mon_3_all_comparators_and_units() {
-        for (s, cmp) in [("a > 1", Comparator::Gt), ("a >= 1", Comparator::Ge), ("a < 1", Comparator::Lt),
-            ("a <= 1", Comparator::Le), ("a == 1", Comparator::Eq), ("a != 1", Comparator::Ne)] {
+        for (s, cmp) in [
+            ("a > 1", Comparator::Gt),
+            ("a >= 1", Comparator::Ge),
+            ("a < 1", Comparator::Lt),
+            ("a <= 1", Comparator::Le),
+            ("a == 1", Comparator::Eq),
+            ("a != 1", Comparator::Ne),
+        ] {
             assert_eq!(AlertCondition::parse(s).unwrap().comparator(), cmp);
         }
-        assert_eq!(AlertCondition::parse("connections >= 1000").unwrap().unit(), Unit::None);
-        assert_eq!(AlertCondition::parse("x > -2.50").unwrap().to_string(), "x > -2.50");
+        assert_eq!(
+            AlertCondition::parse("connections >= 1000").unwrap().unit(),
+            Unit::None
+        );
+        assert_eq!(
+            AlertCondition::parse("x > -2.50").unwrap().to_string(),
+            "x > -2.50"
+        );
     }
 
     #[test]
     fn r_mon_3_malformed_conditions_are_errors() {
         use ConditionError::*;
         assert_eq!(AlertCondition::parse("  "), Err(Empty));
-        assert!(matches!(AlertCondition::parse("5 > error_rate"), Err(BadMetric(_))));
-        assert!(matches!(AlertCondition::parse("error_rate 5%"), Err(MissingComparator(_))));
-        assert!(matches!(AlertCondition::parse("error_rate => 5%"), Err(MissingComparator(_))));
-        assert!(matches!(AlertCondition::parse("error_rate > %"), Err(BadNumber(_))));
-        assert!(matches!(AlertCondition::parse("error_rate > 5."), Err(BadNumber(_))));
-        assert!(matches!(AlertCondition::parse("error_rate > 5 %"), Err(BadUnit { .. })));
-        assert!(matches!(AlertCondition::parse("error_rate > 5kb"), Err(BadUnit { .. })));
-        assert!(matches!(AlertCondition::parse("error_rate > 5% and x"), Err(BadUnit { .. })));
+        assert!(matches!(
+            AlertCondition::parse("5 > error_rate"),
+            Err(BadMetric(_))
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate 5%"),
+            Err(MissingComparator(_))
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate => 5%"),
+            Err(MissingComparator(_))
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate > %"),
+            Err(BadNumber(_))
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate > 5."),
+            Err(BadNumber(_))
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate > 5 %"),
+            Err(BadUnit { .. })
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate > 5kb"),
+            Err(BadUnit { .. })
+        ));
+        assert!(matches!(
+            AlertCondition::parse("error_rate > 5% and x"),
+            Err(BadUnit { .. })
+        ));
     }
 
     proptest! {

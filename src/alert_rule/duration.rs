@@ -129,17 +129,41 @@ mod tests {
 
     #[test]
     fn r_mon_3_durations() {
-        for (s, secs) in [("5m", 300), ("10m", 600), ("30s", 30), ("1h", 3600), ("2d", 172_800), ("0s", 0)] {
+        for (s, secs) in [
+            ("5m", 300),
+            ("10m", 600),
+            ("30s", 30),
+            ("1h", 3600),
+            ("2d", 172_800),
+            ("0s", 0),
+        ] {
             let d = AlertDuration::parse(s).unwrap();
             assert_eq!(d.seconds(), Some(secs));
             assert_eq!(d.to_string(), s);
         }
         assert_eq!(AlertDuration::parse("60s").unwrap().to_string(), "60s");
-        for bad in ["", "m", "5", "5M", "1h30m", "-5m", "5 m", "5.5m", "１m", "999999999999999m"] {
+        for bad in [
+            "",
+            "m",
+            "5",
+            "5M",
+            "1h30m",
+            "-5m",
+            "5 m",
+            "5.5m",
+            "１m",
+            "999999999999999m",
+        ] {
             assert!(AlertDuration::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(AlertDuration::new(u64::MAX, DurationUnit::Days).seconds(), None);
-        assert_eq!(AlertDuration::new(u64::MAX, DurationUnit::Days).as_timedelta(), None);
+        assert_eq!(
+            AlertDuration::new(u64::MAX, DurationUnit::Days).seconds(),
+            None
+        );
+        assert_eq!(
+            AlertDuration::new(u64::MAX, DurationUnit::Days).as_timedelta(),
+            None
+        );
     }
 
     proptest! {

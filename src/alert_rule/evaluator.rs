@@ -122,7 +122,10 @@ pub fn evaluate(rule: &AlertRule, state: AlertState, obs: Observation) -> Result
     if let Some(since) = state_time.filter(|s| at < *s) {
         return Err(EvalError::OutOfOrder { at, since });
     }
-    let hold = rule.duration.as_timedelta().ok_or(EvalError::DurationTooLong)?;
+    let hold = rule
+        .duration
+        .as_timedelta()
+        .ok_or(EvalError::DurationTooLong)?;
     let holds = match obs {
         Observation::Sample { value, .. } => rule.condition.holds(value),
         Observation::Missing { .. } => false,
@@ -131,21 +134,40 @@ pub fn evaluate(rule: &AlertRule, state: AlertState, obs: Observation) -> Result
     match (state, holds) {
         (AlertState::Inactive | AlertState::Resolved { .. }, true) => {
             if hold <= TimeDelta::zero() {
-                step(AlertState::Firing { since: at, fired_at: at }, Some(Transition::Fired))
+                step(
+                    AlertState::Firing {
+                        since: at,
+                        fired_at: at,
+                    },
+                    Some(Transition::Fired),
+                )
             } else {
-                step(AlertState::Pending { since: at }, Some(Transition::BecamePending))
+                step(
+                    AlertState::Pending { since: at },
+                    Some(Transition::BecamePending),
+                )
             }
         }
         (AlertState::Pending { since }, true) => {
             if at - since >= hold {
-                step(AlertState::Firing { since, fired_at: at }, Some(Transition::Fired))
+                step(
+                    AlertState::Firing {
+                        since,
+                        fired_at: at,
+                    },
+                    Some(Transition::Fired),
+                )
             } else {
                 step(state, None)
             }
         }
         (AlertState::Firing { .. }, true) => step(state, None),
-        (AlertState::Pending { .. }, false) => step(AlertState::Inactive, Some(Transition::PendingReset)),
-        (AlertState::Firing { .. }, false) => step(AlertState::Resolved { at }, Some(Transition::Resolved)),
+        (AlertState::Pending { .. }, false) => {
+            step(AlertState::Inactive, Some(Transition::PendingReset))
+        }
+        (AlertState::Firing { .. }, false) => {
+            step(AlertState::Resolved { at }, Some(Transition::Resolved))
+        }
         (AlertState::Inactive | AlertState::Resolved { .. }, false) => step(state, None),
     }
 }
@@ -177,17 +199,48 @@ mod tests {
 
     #[test]
     fn r_mon_4_fires_only_after_whole_duration() {
-        let steps = run(&[s(0, 0.06), s(1, 0.07), s(4, 0.08), s(5, 0.06), s(6, 0.06), s(7, 0.01), s(8, 0.01)]);
+        let steps = run(&[
+            s(0, 0.06),
+            s(1, 0.07),
+            s(4, 0.08),
+            s(5, 0.06),
+            s(6, 0.06),
+            s(7, 0.01),
+            s(8, 0.01),
+        ]);
         let tr: Vec<Option<Transition>> = steps.iter().map(|s| s.transition).collect();
         use Transition::*;
-        assert_eq!(tr, vec![Some(BecamePending), None, None, Some(Fired), None, Some(Resolved), None]);
-        assert_eq!(steps[3].state, AlertState::Firing { since: t(0), fired_at: t(5) });
+        assert_eq!(
+            tr,
+            vec![
+                Some(BecamePending),
+                None,
+                None,
+                Some(Fired),
+                None,
+                Some(Resolved),
+                None
+            ]
+        );
+        assert_eq!(
+            steps[3].state,
+            AlertState::Firing {
+                since: t(0),
+                fired_at: t(5)
+            }
+        );
         assert_eq!(steps[5].state, AlertState::Resolved { at: t(7) });
     }
 
     #[test]
     fn r_mon_4_gap_or_false_resets_pending() {
-        let steps = run(&[s(0, 0.06), Observation::Missing { at: t(2) }, s(3, 0.06), s(7, 0.06), s(8, 0.06)]);
+        let steps = run(&[
+            s(0, 0.06),
+            Observation::Missing { at: t(2) },
+            s(3, 0.06),
+            s(7, 0.06),
+            s(8, 0.06),
+        ]);
         assert_eq!(steps[1].state, AlertState::Inactive);
         assert_eq!(steps[1].transition, Some(Transition::PendingReset));
         assert_eq!(steps[3].state, AlertState::Pending { since: t(3) });
@@ -200,7 +253,12 @@ mod tests {
 
     #[test]
     fn r_mon_4_gap_resolves_firing_and_resolved_can_restart() {
-        let steps = run(&[s(0, 0.06), s(5, 0.06), Observation::Missing { at: t(6) }, s(7, 0.06)]);
+        let steps = run(&[
+            s(0, 0.06),
+            s(5, 0.06),
+            Observation::Missing { at: t(6) },
+            s(7, 0.06),
+        ]);
         assert_eq!(steps[2].state, AlertState::Resolved { at: t(6) });
         assert_eq!(steps[3].state, AlertState::Pending { since: t(7) });
     }

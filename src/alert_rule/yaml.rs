@@ -45,7 +45,13 @@ pub enum Field {
     Notify,
 }
 
-const CANONICAL_ORDER: [Field; 5] = [Field::Name, Field::Condition, Field::Duration, Field::Severity, Field::Notify];
+const CANONICAL_ORDER: [Field; 5] = [
+    Field::Name,
+    Field::Condition,
+    Field::Duration,
+    Field::Severity,
+    Field::Notify,
+];
 
 impl Field {
     fn key(self) -> &'static str {
@@ -77,7 +83,12 @@ pub struct LineTrivia {
 
 impl Default for LineTrivia {
     fn default() -> Self {
-        Self { before: Vec::new(), sep: " ".into(), trailing: String::new(), raw: None }
+        Self {
+            before: Vec::new(),
+            sep: " ".into(),
+            trailing: String::new(),
+            raw: None,
+        }
     }
 }
 
@@ -277,12 +288,20 @@ struct KeyLine<'a> {
 }
 
 fn parse_key_line(text: &str, line: usize) -> Result<KeyLine<'_>, YamlError> {
-    let pos = text.find(':').ok_or_else(|| err(line, YamlErrorKind::NotKeyValue))?;
+    let pos = text
+        .find(':')
+        .ok_or_else(|| err(line, YamlErrorKind::NotKeyValue))?;
     let key = &text[..pos];
-    let field = Field::from_key(key).ok_or_else(|| err(line, YamlErrorKind::UnknownKey(key.to_string())))?;
+    let field = Field::from_key(key)
+        .ok_or_else(|| err(line, YamlErrorKind::UnknownKey(key.to_string())))?;
     let rest = &text[pos + 1..];
     if is_blank(rest) {
-        return Ok(KeyLine { field, sep: "", value: "", trailing: rest });
+        return Ok(KeyLine {
+            field,
+            sep: "",
+            value: "",
+            trailing: rest,
+        });
     }
     if !rest.starts_with(' ') {
         return Err(err(line, YamlErrorKind::NotKeyValue));
@@ -291,7 +310,12 @@ fn parse_key_line(text: &str, line: usize) -> Result<KeyLine<'_>, YamlError> {
     let sep = &rest[..rest.len() - after_sep.len()];
     let (value, trailing) = split_trailing(after_sep);
     check_plain(value, field == Field::Notify, line)?;
-    Ok(KeyLine { field, sep, value, trailing })
+    Ok(KeyLine {
+        field,
+        sep,
+        value,
+        trailing,
+    })
 }
 
 fn check_plain(value: &str, allow_flow: bool, line: usize) -> Result<(), YamlError> {
@@ -299,15 +323,40 @@ fn check_plain(value: &str, allow_flow: bool, line: usize) -> Result<(), YamlErr
         return Err(err(line, YamlErrorKind::Comment));
     }
     let first = value.chars().next();
-    let special = first.is_some_and(|c| "\"'&*!|>{%@`,]?".contains(c) || (c == '[' && !allow_flow) || (c == '-' && value.starts_with("- ")));
+    let special = first.is_some_and(|c| {
+        "\"'&*!|>{%@`,]?".contains(c)
+            || (c == '[' && !allow_flow)
+            || (c == '-' && value.starts_with("- "))
+    });
     if special || value.contains('\t') {
-        return Err(err(line, YamlErrorKind::Unsupported(format!("value `{value}` needs quoting or uses special syntax"))));
+        return Err(err(
+            line,
+            YamlErrorKind::Unsupported(format!(
+                "value `{value}` needs quoting or uses special syntax"
+            )),
+        ));
     }
     Ok(())
 }
 
+/// Items of a flow list body after `[` (`None` without the closing `]`).
+fn parse_flow(after_bracket: &str) -> Option<Vec<String>> {
+    let inner = after_bracket.strip_suffix(']')?;
+    Some(if inner.trim().is_empty() {
+        Vec::new()
+    } else {
+        inner.split(',').map(|s| s.trim().to_string()).collect()
+    })
+}
+
 fn invalid(line: usize, key: &str, message: impl ToString) -> YamlError {
-    err(line, YamlErrorKind::InvalidValue { key: key.to_string(), message: message.to_string() })
+    err(
+        line,
+        YamlErrorKind::InvalidValue {
+            key: key.to_string(),
+            message: message.to_string(),
+        },
+    )
 }
 
 #[derive(Default)]
@@ -332,7 +381,10 @@ impl Partial {
             severity: self.severity.ok_or_else(|| missing("severity"))?,
             notify: self.notify.ok_or_else(|| missing("notify"))?,
         };
-        Ok((rule, self.layout.unwrap_or_else(|| RuleLayout::canonical(0))))
+        Ok((
+            rule,
+            self.layout.unwrap_or_else(|| RuleLayout::canonical(0)),
+        ))
     }
 
     fn set(&mut self, kl: &KeyLine<'_>, before: Vec<String>, line: usize) -> Result<(), YamlError> {
@@ -359,22 +411,23 @@ impl Partial {
                 }
                 self.name = Some(v.to_string());
             }
-            Field::Condition => self.condition = Some(AlertCondition::parse(v).map_err(|e| invalid(line, key, e))?),
-            Field::Duration => self.duration = Some(AlertDuration::parse(v).map_err(|e| invalid(line, key, e))?),
-            Field::Severity => self.severity = Some(v.parse::<Severity>().map_err(|e| invalid(line, key, e))?),
+            Field::Condition => {
+                self.condition = Some(AlertCondition::parse(v).map_err(|e| invalid(line, key, e))?)
+            }
+            Field::Duration => {
+                self.duration = Some(AlertDuration::parse(v).map_err(|e| invalid(line, key, e))?)
+            }
+            Field::Severity => {
+                self.severity = Some(v.parse::<Severity>().map_err(|e| invalid(line, key, e))?)
+            }
             Field::Notify => {
                 let items: Vec<String> = if v.is_empty() {
                     self.expecting_items = true;
                     style = Some(NotifyStyle::Block);
                     Vec::new()
                 } else if let Some(inner) = v.strip_prefix('[') {
-                    let inner = inner.strip_suffix(']').ok_or_else(|| invalid(line, key, "unterminated `[`"))?;
                     style = Some(NotifyStyle::Flow);
-                    if inner.trim().is_empty() {
-                        Vec::new()
-                    } else {
-                        inner.split(',').map(|s| s.trim().to_string()).collect()
-                    }
+                    parse_flow(inner).ok_or_else(|| invalid(line, key, "unterminated `[`"))?
                 } else {
                     style = Some(NotifyStyle::Scalar);
                     vec![v.to_string()]
@@ -385,7 +438,10 @@ impl Partial {
                 self.notify = Some(items);
             }
         }
-        let layout = self.layout.get_or_insert_with(|| RuleLayout { order: Vec::new(), ..RuleLayout::canonical(0) });
+        let layout = self.layout.get_or_insert_with(|| RuleLayout {
+            order: Vec::new(),
+            ..RuleLayout::canonical(0)
+        });
         layout.order.push(kl.field);
         if let Some(s) = style {
             layout.notify_style = s;
@@ -395,7 +451,8 @@ impl Partial {
             before,
             sep: kl.sep.to_string(),
             trailing: kl.trailing.to_string(),
-            raw: (kl.field != Field::Notify).then(|| v.to_string()),
+            raw: (kl.field != Field::Notify || style == Some(NotifyStyle::Flow))
+                .then(|| v.to_string()),
         };
         Ok(())
     }
@@ -416,7 +473,11 @@ pub fn parse_alert_rules(input: &str) -> Result<AlertRulesDocument, YamlError> {
         None => (input, false),
     };
     let lines: Vec<&str> = body.split('\n').collect();
-    let mut layout = DocumentLayout { final_newline, header_flow_empty: false, ..DocumentLayout::default() };
+    let mut layout = DocumentLayout {
+        final_newline,
+        header_flow_empty: false,
+        ..DocumentLayout::default()
+    };
     let mut i = 0;
     while i < lines.len() && is_blank(lines[i]) {
         layout.leading.push(lines[i].to_string());
@@ -427,14 +488,19 @@ pub fn parse_alert_rules(input: &str) -> Result<AlertRulesDocument, YamlError> {
     if header.trim_start().starts_with('#') {
         return Err(err(header_line, YamlErrorKind::Comment));
     }
-    let rest = header.strip_prefix("alerts:").ok_or_else(|| err(header_line, YamlErrorKind::MissingHeader))?;
+    let rest = header
+        .strip_prefix("alerts:")
+        .ok_or_else(|| err(header_line, YamlErrorKind::MissingHeader))?;
     if is_blank(rest) {
         layout.header_trailing = rest.to_string();
     } else if let Some(after) = rest.strip_prefix(" []").filter(|a| is_blank(a)) {
         layout.header_flow_empty = true;
         layout.header_trailing = after.to_string();
     } else {
-        return Err(err(header_line, YamlErrorKind::Unsupported("`alerts:` must be followed by a list".into())));
+        return Err(err(
+            header_line,
+            YamlErrorKind::Unsupported("`alerts:` must be followed by a list".into()),
+        ));
     }
     i += 1;
 
@@ -445,7 +511,10 @@ pub fn parse_alert_rules(input: &str) -> Result<AlertRulesDocument, YamlError> {
     let mut indent: Option<usize> = None;
     let mut notify_indent: Option<usize> = None;
 
-    let close = |p: Partial, rules: &mut Vec<AlertRule>, layouts: &mut Vec<RuleLayout>| -> Result<(), YamlError> {
+    let close = |p: Partial,
+                 rules: &mut Vec<AlertRule>,
+                 layouts: &mut Vec<RuleLayout>|
+     -> Result<(), YamlError> {
         let line = p.line;
         let (rule, rl) = p.finish()?;
         if rules.iter().any(|r| r.name == rule.name) {
@@ -483,7 +552,10 @@ pub fn parse_alert_rules(input: &str) -> Result<AlertRulesDocument, YamlError> {
             if let Some(p) = current.take() {
                 close(p, &mut rules, &mut rule_layouts)?;
             }
-            let mut p = Partial { line: n, ..Partial::default() };
+            let mut p = Partial {
+                line: n,
+                ..Partial::default()
+            };
             let kl = parse_key_line(after, n)?;
             p.set(&kl, std::mem::take(&mut pending_blank), n)?;
             current = Some(p);
@@ -577,7 +649,11 @@ pub fn write_document(doc: &AlertRulesDocument) -> String {
     let key_pad = " ".repeat(lay.indent + 2);
     let item_pad = " ".repeat(lay.notify_indent.max(lay.indent + 1));
     for (i, rule) in doc.rules.iter().enumerate() {
-        let rl = lay.rules.get(i).cloned().unwrap_or_else(|| RuleLayout::canonical(i));
+        let rl = lay
+            .rules
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| RuleLayout::canonical(i));
         let order = if rl.order.len() == 5 && CANONICAL_ORDER.iter().all(|f| rl.order.contains(f)) {
             rl.order.clone()
         } else {
@@ -588,8 +664,16 @@ pub fn write_document(doc: &AlertRulesDocument) -> String {
             for b in &t.before {
                 push_line(b);
             }
-            let prefix = if k == 0 { format!("{pad}- ") } else { key_pad.clone() };
-            let sep = if t.sep.is_empty() { " " } else { t.sep.as_str() };
+            let prefix = if k == 0 {
+                format!("{pad}- ")
+            } else {
+                key_pad.clone()
+            };
+            let sep = if t.sep.is_empty() {
+                " "
+            } else {
+                t.sep.as_str()
+            };
             if f != Field::Notify {
                 let v = scalar_text(rule, f, t.raw.as_deref());
                 push_line(&format!("{prefix}{}:{sep}{v}{}", f.key(), t.trailing));
@@ -597,7 +681,9 @@ pub fn write_document(doc: &AlertRulesDocument) -> String {
             }
             let style = match rl.notify_style {
                 NotifyStyle::Scalar if rule.notify.len() != 1 => NotifyStyle::Block,
-                NotifyStyle::Block if rule.notify.is_empty() && lay.rules.get(i).is_none() => NotifyStyle::Flow,
+                NotifyStyle::Block if rule.notify.is_empty() && lay.rules.get(i).is_none() => {
+                    NotifyStyle::Flow
+                }
                 s => s,
             };
             match style {
@@ -612,7 +698,17 @@ pub fn write_document(doc: &AlertRulesDocument) -> String {
                     }
                 }
                 NotifyStyle::Flow => {
-                    push_line(&format!("{prefix}notify:{sep}[{}]{}", rule.notify.join(", "), t.trailing));
+                    let same = t
+                        .raw
+                        .as_deref()
+                        .and_then(|r| r.strip_prefix('['))
+                        .and_then(parse_flow)
+                        .is_some_and(|v| v == rule.notify);
+                    let list = match (&t.raw, same) {
+                        (Some(r), true) => r.clone(),
+                        _ => format!("[{}]", rule.notify.join(", ")),
+                    };
+                    push_line(&format!("{prefix}notify:{sep}{list}{}", t.trailing));
                 }
                 NotifyStyle::Scalar => {
                     let item = rule.notify.first().map(String::as_str).unwrap_or("");
@@ -632,7 +728,10 @@ pub fn write_document(doc: &AlertRulesDocument) -> String {
 
 /// Writes rules in the canonical (policy) layout.
 pub fn write_alert_rules(rules: &[AlertRule]) -> String {
-    write_document(&AlertRulesDocument { rules: rules.to_vec(), layout: DocumentLayout::default() })
+    write_document(&AlertRulesDocument {
+        rules: rules.to_vec(),
+        layout: DocumentLayout::default(),
+    })
 }
 
 #[cfg(test)]
@@ -646,7 +745,10 @@ mod tests {
 
     #[test]
     fn r_mon_3_policy_yaml_round_trips_byte_for_byte() {
-        assert!(POLICY_YAML.contains("    notify: \n"), "fixture must keep the policy's trailing space");
+        assert!(
+            POLICY_YAML.contains("    notify: \n"),
+            "fixture must keep the policy's trailing space"
+        );
         let doc = parse_alert_rules(POLICY_YAML).unwrap();
         assert_eq!(doc.rules, default_rules());
         assert_eq!(write_document(&doc), POLICY_YAML);
@@ -656,7 +758,10 @@ mod tests {
     fn r_mon_3_canonical_writer_is_the_policy_format() {
         let canonical = write_alert_rules(&default_rules());
         assert_eq!(canonical, POLICY_YAML.replace("notify: \n", "notify:\n"));
-        assert_eq!(parse_alert_rules(&canonical).unwrap().rules, default_rules());
+        assert_eq!(
+            parse_alert_rules(&canonical).unwrap().rules,
+            default_rules()
+        );
         assert_eq!(write_alert_rules(&[]), "alerts: []\n");
         assert!(parse_alert_rules("alerts: []\n").unwrap().rules.is_empty());
         assert!(parse_alert_rules("alerts:\n").unwrap().rules.is_empty());
@@ -667,9 +772,14 @@ mod tests {
         let mut doc = parse_alert_rules(POLICY_YAML).unwrap();
         doc.rules[1].duration = AlertDuration::parse("15m").unwrap();
         doc.rules[0].notify.push("email-oncall".into());
-        doc.rules.push(AlertRule { name: "New".into(), ..default_rules()[2].clone() });
+        doc.rules.push(AlertRule {
+            name: "New".into(),
+            ..default_rules()[2].clone()
+        });
         let out = write_document(&doc);
-        assert!(out.contains("    notify: \n      - pagerduty\n      - slack-critical\n      - email-oncall\n"));
+        assert!(out.contains(
+            "    notify: \n      - pagerduty\n      - slack-critical\n      - email-oncall\n"
+        ));
         assert!(out.contains("    duration: 15m\n"));
         assert!(out.ends_with("      - email-oncall\n\n  - name: New\n    condition: disk_usage > 90%\n    duration: 5m\n    severity: critical\n    notify:\n      - pagerduty\n      - email-oncall\n"));
         assert_eq!(parse_alert_rules(&out).unwrap().rules, doc.rules);
@@ -679,6 +789,8 @@ mod tests {
     fn r_mon_3_other_layouts_round_trip_exactly() {
         for text in [
             "alerts:\n- severity: info\n  name: a.b\n  condition: x>=1\n  duration: 30s\n  notify: [one, two@x]\n",
+            "alerts:\n- severity: info\n  name: a.b\n  condition: x>=1\n  duration: 30s\n  notify: [ one ,two ]\n",
+            "alerts:\n- severity: info\n  name: a.b\n  condition: x>=1\n  duration: 30s\n  notify: [ ]\n",
             "\nalerts:  \n  - name: A\n    condition: cpu_usage > 70%\n    duration: 1h\n    severity: Warning\n    notify: slack\n\n\n",
             "alerts:\r\n  - name: A\r\n    condition: a > 1\r\n    duration: 1m\r\n    severity: info\r\n    notify:\r\n    - x\r\n",
             "alerts:\n  - name: A\n    condition: a > 1\n    duration: 1m\n    severity: info\n    notify:\n\n      - x\n      - y   \n  - name: B\n    condition: a > 1\n    duration: 1m\n    severity: info\n    notify: []",
@@ -718,13 +830,69 @@ mod tests {
             assert_eq!(e.line, *line, "{text:?}: {e}");
         }
         let dup = POLICY_YAML.replace("SlowResponse", "HighErrorRate");
-        assert!(matches!(parse_alert_rules(&dup).unwrap_err().kind, YamlErrorKind::DuplicateName(_)));
+        assert!(matches!(
+            parse_alert_rules(&dup).unwrap_err().kind,
+            YamlErrorKind::DuplicateName(_)
+        ));
     }
 
     proptest! {
         #[test]
         fn r_mon_3_yaml_parse_never_panics(s in ".*") {
             let _ = parse_alert_rules(&s);
+        }
+
+        /// Generated documents with random trivia: they parse to the generated rules and write back exactly.
+        #[test]
+        fn r_mon_3_generated_yaml_round_trips(
+            rules in proptest::collection::vec((
+                "[A-Za-z][A-Za-z0-9_]{0,8}", 0usize..3, 0usize..4, proptest::collection::vec("[a-z][a-z-]{0,6}", 0..3),
+                0usize..3, " {1,2}", "[ \t]{0,2}", 0usize..3, Just(vec![0usize, 1, 2, 3]).prop_shuffle()
+            ), 0..4),
+            crlf in any::<bool>(), final_nl in any::<bool>(), indent in 0usize..3,
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let conds = ["error_rate > 5%", "latency>=0.5s", "disk_usage  !=  90.0%"];
+            let durs = ["5m", "10m", "30s", "1h"];
+            let sevs = ["critical", "warning", "Info"];
+            let pad = " ".repeat(indent);
+            let mut text = format!("alerts:{nl}");
+            let mut names = std::collections::HashSet::new();
+            let mut expected = Vec::new();
+            for (i, (name, c, d, notify, sev, sep, trail, style, order)) in rules.into_iter().enumerate() {
+                let name = format!("{name}{i}");
+                if !names.insert(name.clone()) { continue; }
+                if i > 0 { text.push_str(nl); }
+                let notify_text = match (style, notify.len()) {
+                    (1, _) => format!("notify:{sep}[{}]{trail}{nl}", notify.join(",")),
+                    (2, 1) => format!("notify:{sep}{}{trail}{nl}", notify[0]),
+                    (_, 0) => format!("notify:{sep}[]{trail}{nl}"),
+                    _ => format!("notify:{trail}{nl}{}", notify.iter().map(|n| format!("{pad}    - {n}{trail}{nl}")).collect::<String>()),
+                };
+                let mut lines = vec![
+                    format!("name:{sep}{name}{trail}{nl}"),
+                    format!("condition:{sep}{}{trail}{nl}", conds[c]),
+                    format!("duration:{sep}{}{trail}{nl}", durs[d]),
+                    format!("severity:{sep}{}{trail}{nl}", sevs[sev]),
+                ];
+                let mut ordered: Vec<String> = order.iter().map(|&k| lines[k].clone()).collect();
+                ordered.push(notify_text);
+                lines.clear();
+                for (k, l) in ordered.into_iter().enumerate() {
+                    text.push_str(&if k == 0 { format!("{pad}- {l}") } else { format!("{pad}  {l}") });
+                }
+                expected.push(AlertRule {
+                    name,
+                    condition: AlertCondition::parse(conds[c]).unwrap(),
+                    duration: AlertDuration::parse(durs[d]).unwrap(),
+                    severity: sevs[sev].parse().unwrap(),
+                    notify,
+                });
+            }
+            if !final_nl { text.truncate(text.len() - nl.len()); }
+            let doc = parse_alert_rules(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text:?}")))?;
+            prop_assert_eq!(&doc.rules, &expected);
+            prop_assert_eq!(write_document(&doc), text);
         }
 
         #[test]

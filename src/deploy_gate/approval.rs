@@ -15,7 +15,10 @@ pub struct ApprovalPolicy {
 
 impl Default for ApprovalPolicy {
     fn default() -> Self {
-        Self { required: 1, environments: vec![Environment::Production] }
+        Self {
+            required: 1,
+            environments: vec![Environment::Production],
+        }
     }
 }
 
@@ -65,13 +68,23 @@ pub struct ApprovalOutcome {
 impl ApprovalOutcome {
     /// Approvals still missing.
     pub fn missing(&self) -> u32 {
-        self.required.saturating_sub(u32::try_from(self.counted.len()).unwrap_or(u32::MAX))
+        self.required
+            .saturating_sub(u32::try_from(self.counted.len()).unwrap_or(u32::MAX))
     }
 }
 
 /// Counts the votes for a deploy to `env` requested by `requester`.
-pub fn evaluate_approvals(policy: &ApprovalPolicy, env: Environment, requester: &str, votes: &[Vote]) -> ApprovalOutcome {
-    let required = if policy.environments.contains(&env) { policy.required } else { 0 };
+pub fn evaluate_approvals(
+    policy: &ApprovalPolicy,
+    env: Environment,
+    requester: &str,
+    votes: &[Vote],
+) -> ApprovalOutcome {
+    let required = if policy.environments.contains(&env) {
+        policy.required
+    } else {
+        0
+    };
     let mut counted: Vec<String> = Vec::new();
     let mut ignored = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
@@ -87,12 +100,20 @@ pub fn evaluate_approvals(policy: &ApprovalPolicy, env: Environment, requester: 
         };
         seen.push(&v.voter);
         match reason {
-            Some(reason) => ignored.push(IgnoredVote { voter: v.voter.clone(), reason }),
+            Some(reason) => ignored.push(IgnoredVote {
+                voter: v.voter.clone(),
+                reason,
+            }),
             None => counted.push(v.voter.clone()),
         }
     }
     let approved = counted.len() >= usize::try_from(required).unwrap_or(usize::MAX);
-    ApprovalOutcome { required, counted, ignored, approved }
+    ApprovalOutcome {
+        required,
+        counted,
+        ignored,
+        approved,
+    }
 }
 
 #[cfg(test)]
@@ -100,21 +121,46 @@ mod tests {
     use super::*;
 
     fn v(voter: &str, ok: bool) -> Vote {
-        Vote { voter: voter.into(), voter_is_approver: ok }
+        Vote {
+            voter: voter.into(),
+            voter_is_approver: ok,
+        }
     }
 
     #[test]
     fn r_dep_5_requester_never_counts_and_one_vote_each() {
-        let p = ApprovalPolicy { required: 2, ..ApprovalPolicy::default() };
-        let o = evaluate_approvals(&p, Environment::Production, "alice", &[v("alice", true), v("bob", true), v("bob", true), v("carol", false)]);
+        let p = ApprovalPolicy {
+            required: 2,
+            ..ApprovalPolicy::default()
+        };
+        let o = evaluate_approvals(
+            &p,
+            Environment::Production,
+            "alice",
+            &[
+                v("alice", true),
+                v("bob", true),
+                v("bob", true),
+                v("carol", false),
+            ],
+        );
         assert!(!o.approved);
         assert_eq!(o.counted, vec!["bob"]);
         assert_eq!(o.missing(), 1);
         assert_eq!(
             o.ignored.iter().map(|i| i.reason).collect::<Vec<_>>(),
-            vec![IgnoredReason::IsRequester, IgnoredReason::Duplicate, IgnoredReason::NotApprover]
+            vec![
+                IgnoredReason::IsRequester,
+                IgnoredReason::Duplicate,
+                IgnoredReason::NotApprover
+            ]
         );
-        let o = evaluate_approvals(&p, Environment::Production, "alice", &[v("bob", true), v("dave", true)]);
+        let o = evaluate_approvals(
+            &p,
+            Environment::Production,
+            "alice",
+            &[v("bob", true), v("dave", true)],
+        );
         assert!(o.approved);
     }
 

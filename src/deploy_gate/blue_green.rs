@@ -134,7 +134,11 @@ pub struct BlueGreenDeploy {
 impl BlueGreenDeploy {
     /// A new deploy while `live` serves traffic.
     pub fn new(live: Colour) -> Self {
-        Self { state: DeployState::Requested, previous: live, traffic: Traffic::Live { colour: live } }
+        Self {
+            state: DeployState::Requested,
+            previous: live,
+            traffic: Traffic::Live { colour: live },
+        }
     }
 
     /// The colour that receives the new version (the idle one).
@@ -154,7 +158,12 @@ impl BlueGreenDeploy {
     pub fn is_terminal(&self) -> bool {
         match self.state {
             DeployState::Done | DeployState::RolledBack => true,
-            DeployState::Failed => self.traffic == Traffic::Live { colour: self.previous },
+            DeployState::Failed => {
+                self.traffic
+                    == Traffic::Live {
+                        colour: self.previous,
+                    }
+            }
             _ => false,
         }
     }
@@ -166,30 +175,50 @@ impl BlueGreenDeploy {
         let prev = self.previous;
         let cand = self.candidate();
         let live = |c| Traffic::Live { colour: c };
-        let back = Traffic::InTransition { from: cand, to: prev };
+        let back = Traffic::InTransition {
+            from: cand,
+            to: prev,
+        };
         let (state, traffic) = match (self.state, event) {
             (S::Requested, E::GateCleared) => (S::Ready, self.traffic),
-            (S::Requested | S::Ready | S::DeployingIdle | S::HealthChecking, E::Cancel) => (S::Failed, self.traffic),
+            (S::Requested | S::Ready | S::DeployingIdle | S::HealthChecking, E::Cancel) => {
+                (S::Failed, self.traffic)
+            }
             (S::Ready, E::Start) => (S::DeployingIdle, self.traffic),
             (S::DeployingIdle, E::IdleDeployed) => (S::HealthChecking, self.traffic),
             (S::DeployingIdle | S::HealthChecking, E::StepFailed) => (S::Failed, self.traffic),
             (S::HealthChecking, E::HealthFailed) => (S::Failed, self.traffic),
-            (S::HealthChecking, E::HealthPassed) => (S::Switching, Traffic::InTransition { from: prev, to: cand }),
+            (S::HealthChecking, E::HealthPassed) => (
+                S::Switching,
+                Traffic::InTransition {
+                    from: prev,
+                    to: cand,
+                },
+            ),
             (S::Switching, E::Switched) => (S::Observing, live(cand)),
             (S::Switching | S::Observing, E::StepFailed) => (S::RollingBack, back),
             (S::Switching | S::Observing | S::Done, E::RollbackRequested) => (S::RollingBack, back),
-            (S::Failed, E::RollbackRequested) if self.traffic != live(prev) => (S::RollingBack, back),
+            (S::Failed, E::RollbackRequested) if self.traffic != live(prev) => {
+                (S::RollingBack, back)
+            }
             (S::Observing, E::ObservationPassed) => (S::Done, self.traffic),
             (S::RollingBack, E::RollbackCompleted) => (S::RolledBack, live(prev)),
             (S::RollingBack, E::RollbackFailed) => (S::Failed, back),
             (from, event) => return Err(TransitionError { from, event }),
         };
-        Ok(Self { state, traffic, previous: prev })
+        Ok(Self {
+            state,
+            traffic,
+            previous: prev,
+        })
     }
 
     /// Events accepted in the current state (for the UI's buttons).
     pub fn allowed_events(&self) -> Vec<DeployEvent> {
-        ALL_EVENTS.into_iter().filter(|e| self.apply(*e).is_ok()).collect()
+        ALL_EVENTS
+            .into_iter()
+            .filter(|e| self.apply(*e).is_ok())
+            .collect()
     }
 }
 
@@ -222,7 +251,9 @@ mod tests {
     use DeployState as S;
 
     fn run(events: &[DeployEvent]) -> Result<BlueGreenDeploy, TransitionError> {
-        events.iter().try_fold(BlueGreenDeploy::new(Colour::Blue), |d, e| d.apply(*e))
+        events
+            .iter()
+            .try_fold(BlueGreenDeploy::new(Colour::Blue), |d, e| d.apply(*e))
     }
 
     #[test]
@@ -251,12 +282,41 @@ mod tests {
         assert_eq!((d.state, d.live_colour()), (S::Failed, Some(Colour::Blue)));
         assert!(d.is_terminal());
         // One-click rollback after done.
-        let d = run(&[E::GateCleared, E::Start, E::IdleDeployed, E::HealthPassed, E::Switched, E::ObservationPassed, E::RollbackRequested]).unwrap();
-        assert_eq!((d.state, d.traffic), (S::RollingBack, Traffic::InTransition { from: Colour::Green, to: Colour::Blue }));
+        let d = run(&[
+            E::GateCleared,
+            E::Start,
+            E::IdleDeployed,
+            E::HealthPassed,
+            E::Switched,
+            E::ObservationPassed,
+            E::RollbackRequested,
+        ])
+        .unwrap();
+        assert_eq!(
+            (d.state, d.traffic),
+            (
+                S::RollingBack,
+                Traffic::InTransition {
+                    from: Colour::Green,
+                    to: Colour::Blue
+                }
+            )
+        );
         let d = d.apply(E::RollbackCompleted).unwrap();
-        assert_eq!((d.state, d.live_colour()), (S::RolledBack, Some(Colour::Blue)));
+        assert_eq!(
+            (d.state, d.live_colour()),
+            (S::RolledBack, Some(Colour::Blue))
+        );
         // Switch fails mid-way: roll back; rollback fails → Failed but says "in transition", and can retry.
-        let d = run(&[E::GateCleared, E::Start, E::IdleDeployed, E::HealthPassed, E::StepFailed, E::RollbackFailed]).unwrap();
+        let d = run(&[
+            E::GateCleared,
+            E::Start,
+            E::IdleDeployed,
+            E::HealthPassed,
+            E::StepFailed,
+            E::RollbackFailed,
+        ])
+        .unwrap();
         assert_eq!(d.state, S::Failed);
         assert_eq!(d.live_colour(), None);
         assert!(!d.is_terminal());
@@ -267,11 +327,28 @@ mod tests {
     #[test]
     fn r_dep_7_transitions_not_in_table_are_errors() {
         let d = BlueGreenDeploy::new(Colour::Green);
-        assert_eq!(d.apply(E::Start), Err(TransitionError { from: S::Requested, event: E::Start }));
+        assert_eq!(
+            d.apply(E::Start),
+            Err(TransitionError {
+                from: S::Requested,
+                event: E::Start
+            })
+        );
         assert!(run(&[E::GateCleared, E::Switched]).is_err());
-        let done = run(&[E::GateCleared, E::Start, E::IdleDeployed, E::HealthPassed, E::Switched, E::ObservationPassed]).unwrap();
+        let done = run(&[
+            E::GateCleared,
+            E::Start,
+            E::IdleDeployed,
+            E::HealthPassed,
+            E::Switched,
+            E::ObservationPassed,
+        ])
+        .unwrap();
         assert_eq!(done.allowed_events(), vec![E::RollbackRequested]);
-        let rolled = done.apply(E::RollbackRequested).and_then(|d| d.apply(E::RollbackCompleted)).unwrap();
+        let rolled = done
+            .apply(E::RollbackRequested)
+            .and_then(|d| d.apply(E::RollbackCompleted))
+            .unwrap();
         assert!(rolled.allowed_events().is_empty());
     }
 

@@ -94,7 +94,9 @@ pub struct ChecklistPolicy {
 
 impl Default for ChecklistPolicy {
     fn default() -> Self {
-        Self { environments: vec![Environment::Staging, Environment::Production] }
+        Self {
+            environments: vec![Environment::Staging, Environment::Production],
+        }
     }
 }
 
@@ -107,7 +109,10 @@ impl ChecklistPolicy {
 
 /// Items not yet ticked, in the policy's order.
 pub fn open_items(ticks: &[ChecklistTick]) -> Vec<ChecklistItem> {
-    ChecklistItem::ALL.into_iter().filter(|i| !ticks.iter().any(|t| t.item == *i)).collect()
+    ChecklistItem::ALL
+        .into_iter()
+        .filter(|i| !ticks.iter().any(|t| t.item == *i))
+        .collect()
 }
 
 #[cfg(test)]
@@ -122,8 +127,16 @@ mod tests {
             assert_eq!(ChecklistItem::from_key(i.key()), Some(i));
         }
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let tick = |item| ChecklistTick { item, by: "u1".into(), at, evidence: None };
-        let open = open_items(&[tick(ChecklistItem::AllTestsPass), tick(ChecklistItem::MonitoringAlertsSet)]);
+        let tick = |item| ChecklistTick {
+            item,
+            by: "u1".into(),
+            at,
+            evidence: None,
+        };
+        let open = open_items(&[
+            tick(ChecklistItem::AllTestsPass),
+            tick(ChecklistItem::MonitoringAlertsSet),
+        ]);
         assert_eq!(open.len(), 4);
         assert_eq!(open[0], ChecklistItem::SecurityScanDone);
         let p = ChecklistPolicy::default();

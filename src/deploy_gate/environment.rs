@@ -25,7 +25,12 @@ pub struct EnvironmentError(pub String);
 
 impl Environment {
     /// All four, in order.
-    pub const ALL: [Environment; 4] = [Self::Local, Self::Development, Self::Staging, Self::Production];
+    pub const ALL: [Environment; 4] = [
+        Self::Local,
+        Self::Development,
+        Self::Staging,
+        Self::Production,
+    ];
 
     /// Stable key.
     pub fn key(self) -> &'static str {
@@ -87,7 +92,10 @@ mod tests {
         for e in Environment::ALL {
             assert_eq!(e.key().parse::<Environment>().unwrap(), e);
         }
-        assert_eq!("PROD".parse::<Environment>().unwrap(), Environment::Production);
+        assert_eq!(
+            "PROD".parse::<Environment>().unwrap(),
+            Environment::Production
+        );
         assert!("qa".parse::<Environment>().is_err());
     }
 }

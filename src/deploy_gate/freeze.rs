@@ -49,7 +49,10 @@ impl AdminOverride {
         if reason.is_empty() {
             return Err(OverrideError::EmptyReason);
         }
-        Ok(Self { admin: admin.to_string(), reason: reason.to_string() })
+        Ok(Self {
+            admin: admin.to_string(),
+            reason: reason.to_string(),
+        })
     }
     /// The admin's user id.
     pub fn admin(&self) -> &str {
@@ -82,14 +85,22 @@ pub enum FreezeDecision {
 }
 
 /// Checks a deploy to `env` at `at` against freeze windows (only Production is frozen).
-pub fn check_freeze(env: Environment, at: DateTime<Utc>, freezes: &[UtcInterval], admin_override: Option<&AdminOverride>) -> FreezeDecision {
+pub fn check_freeze(
+    env: Environment,
+    at: DateTime<Utc>,
+    freezes: &[UtcInterval],
+    admin_override: Option<&AdminOverride>,
+) -> FreezeDecision {
     if env != Environment::Production {
         return FreezeDecision::Clear;
     }
     match (freezes.iter().find(|w| w.contains(at)), admin_override) {
         (None, _) => FreezeDecision::Clear,
         (Some(w), None) => FreezeDecision::Frozen { window: *w },
-        (Some(w), Some(o)) => FreezeDecision::Overridden { window: *w, by: o.clone() },
+        (Some(w), Some(o)) => FreezeDecision::Overridden {
+            window: *w,
+            by: o.clone(),
+        },
     }
 }
 
@@ -102,14 +113,32 @@ mod tests {
     fn r_dep_6_freeze_and_override() {
         let t = |d| Utc.with_ymd_and_hms(2027, 1, d, 0, 0, 0).unwrap();
         let w = UtcInterval::new(t(22), t(29));
-        assert_eq!(check_freeze(Environment::Production, t(25), &[w], None), FreezeDecision::Frozen { window: w });
-        assert_eq!(check_freeze(Environment::Staging, t(25), &[w], None), FreezeDecision::Clear);
-        assert_eq!(check_freeze(Environment::Production, t(29), &[w], None), FreezeDecision::Clear);
-        assert_eq!(AdminOverride::new("root", true, "   "), Err(OverrideError::EmptyReason));
-        assert_eq!(AdminOverride::new("bob", false, "hotfix"), Err(OverrideError::NotAdmin));
+        assert_eq!(
+            check_freeze(Environment::Production, t(25), &[w], None),
+            FreezeDecision::Frozen { window: w }
+        );
+        assert_eq!(
+            check_freeze(Environment::Staging, t(25), &[w], None),
+            FreezeDecision::Clear
+        );
+        assert_eq!(
+            check_freeze(Environment::Production, t(29), &[w], None),
+            FreezeDecision::Clear
+        );
+        assert_eq!(
+            AdminOverride::new("root", true, "   "),
+            Err(OverrideError::EmptyReason)
+        );
+        assert_eq!(
+            AdminOverride::new("bob", false, "hotfix"),
+            Err(OverrideError::NotAdmin)
+        );
         let o = AdminOverride::new("root", true, " security hotfix CVE-2027-1 ").unwrap();
         assert_eq!(o.reason(), "security hotfix CVE-2027-1");
-        assert!(matches!(check_freeze(Environment::Production, t(25), &[w], Some(&o)), FreezeDecision::Overridden { .. }));
+        assert!(matches!(
+            check_freeze(Environment::Production, t(25), &[w], Some(&o)),
+            FreezeDecision::Overridden { .. }
+        ));
         assert!(serde_json::from_str::<AdminOverride>(r#"{"admin":"root","reason":" "}"#).is_err());
         let json = serde_json::to_string(&o).unwrap();
         assert_eq!(serde_json::from_str::<AdminOverride>(&json).unwrap(), o);

@@ -19,7 +19,10 @@ pub struct HealthCheckPolicy {
 
 impl Default for HealthCheckPolicy {
     fn default() -> Self {
-        Self { required_consecutive: 3, timeout_seconds: 300 }
+        Self {
+            required_consecutive: 3,
+            timeout_seconds: 300,
+        }
     }
 }
 
@@ -54,12 +57,23 @@ pub enum HealthVerdict {
 }
 
 /// Evaluates the probes so far (see module docs).
-pub fn evaluate_health(policy: &HealthCheckPolicy, started_at: DateTime<Utc>, probes: &[Probe], now: DateTime<Utc>) -> HealthVerdict {
+pub fn evaluate_health(
+    policy: &HealthCheckPolicy,
+    started_at: DateTime<Utc>,
+    probes: &[Probe],
+    now: DateTime<Utc>,
+) -> HealthVerdict {
     if policy.required_consecutive == 0 {
         return HealthVerdict::Passed { at: started_at };
     }
-    let deadline = started_at.checked_add_signed(TimeDelta::seconds(i64::from(policy.timeout_seconds))).unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let mut sorted: Vec<Probe> = probes.iter().copied().filter(|p| p.at >= started_at && p.at <= deadline).collect();
+    let deadline = started_at
+        .checked_add_signed(TimeDelta::seconds(i64::from(policy.timeout_seconds)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let mut sorted: Vec<Probe> = probes
+        .iter()
+        .copied()
+        .filter(|p| p.at >= started_at && p.at <= deadline)
+        .collect();
     sorted.sort_by_key(|p| p.at);
     let (mut streak, mut best) = (0u32, 0u32);
     for p in sorted {
@@ -72,7 +86,9 @@ pub fn evaluate_health(policy: &HealthCheckPolicy, started_at: DateTime<Utc>, pr
     if now > deadline {
         HealthVerdict::TimedOut { best_streak: best }
     } else {
-        HealthVerdict::Waiting { consecutive: streak }
+        HealthVerdict::Waiting {
+            consecutive: streak,
+        }
     }
 }
 
@@ -91,15 +107,41 @@ mod tests {
     #[test]
     fn r_dep_7_consecutive_successes_within_timeout() {
         let pol = HealthCheckPolicy::default();
-        assert_eq!(evaluate_health(&pol, t(0), &[p(10, true), p(20, true), p(30, true)], t(30)), HealthVerdict::Passed { at: t(30) });
+        assert_eq!(
+            evaluate_health(&pol, t(0), &[p(10, true), p(20, true), p(30, true)], t(30)),
+            HealthVerdict::Passed { at: t(30) }
+        );
         // A failure resets the streak; unordered input is sorted.
-        let probes = [p(40, true), p(10, true), p(20, true), p(30, false), p(50, true)];
-        assert_eq!(evaluate_health(&pol, t(0), &probes, t(50)), HealthVerdict::Waiting { consecutive: 2 });
-        assert_eq!(evaluate_health(&pol, t(0), &probes, t(301)), HealthVerdict::TimedOut { best_streak: 2 });
+        let probes = [
+            p(40, true),
+            p(10, true),
+            p(20, true),
+            p(30, false),
+            p(50, true),
+        ];
+        assert_eq!(
+            evaluate_health(&pol, t(0), &probes, t(50)),
+            HealthVerdict::Waiting { consecutive: 2 }
+        );
+        assert_eq!(
+            evaluate_health(&pol, t(0), &probes, t(301)),
+            HealthVerdict::TimedOut { best_streak: 2 }
+        );
         // Successes after the deadline do not count.
         let late = [p(290, true), p(300, true), p(310, true)];
-        assert_eq!(evaluate_health(&pol, t(0), &late, t(400)), HealthVerdict::TimedOut { best_streak: 2 });
+        assert_eq!(
+            evaluate_health(&pol, t(0), &late, t(400)),
+            HealthVerdict::TimedOut { best_streak: 2 }
+        );
         // Probes before the start are ignored.
-        assert_eq!(evaluate_health(&pol, t(100), &[p(10, true), p(20, true), p(110, true)], t(110)), HealthVerdict::Waiting { consecutive: 1 });
+        assert_eq!(
+            evaluate_health(
+                &pol,
+                t(100),
+                &[p(10, true), p(20, true), p(110, true)],
+                t(110)
+            ),
+            HealthVerdict::Waiting { consecutive: 1 }
+        );
     }
 }

@@ -24,7 +24,9 @@ impl TriggerEvent {
             return None;
         }
         let branch = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
-        (!branch.is_empty()).then(|| Self::Push { branch: branch.to_string() })
+        (!branch.is_empty()).then(|| Self::Push {
+            branch: branch.to_string(),
+        })
     }
 }
 
@@ -46,12 +48,18 @@ pub struct TriggerPolicy {
 
 impl Default for TriggerPolicy {
     fn default() -> Self {
-        let push = |b: &str, environment| TriggerRule { event: TriggerEvent::Push { branch: b.into() }, environment };
+        let push = |b: &str, environment| TriggerRule {
+            event: TriggerEvent::Push { branch: b.into() },
+            environment,
+        };
         Self {
             rules: vec![
                 push("develop", Environment::Development),
                 push("main", Environment::Staging),
-                TriggerRule { event: TriggerEvent::ReleasePublished, environment: Environment::Production },
+                TriggerRule {
+                    event: TriggerEvent::ReleasePublished,
+                    environment: Environment::Production,
+                },
             ],
         }
     }
@@ -60,7 +68,12 @@ impl Default for TriggerPolicy {
 impl TriggerPolicy {
     /// Environments the event deploys to (sorted, no duplicates).
     pub fn targets(&self, event: &TriggerEvent) -> Vec<Environment> {
-        let mut v: Vec<Environment> = self.rules.iter().filter(|r| &r.event == event).map(|r| r.environment).collect();
+        let mut v: Vec<Environment> = self
+            .rules
+            .iter()
+            .filter(|r| &r.event == event)
+            .map(|r| r.environment)
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -74,10 +87,21 @@ mod tests {
     #[test]
     fn r_dep_2_policy_mapping() {
         let p = TriggerPolicy::default();
-        assert_eq!(p.targets(&TriggerEvent::push_ref("refs/heads/develop").unwrap()), vec![Environment::Development]);
-        assert_eq!(p.targets(&TriggerEvent::push_ref("main").unwrap()), vec![Environment::Staging]);
-        assert_eq!(p.targets(&TriggerEvent::ReleasePublished), vec![Environment::Production]);
-        assert!(p.targets(&TriggerEvent::push_ref("feature/x").unwrap()).is_empty());
+        assert_eq!(
+            p.targets(&TriggerEvent::push_ref("refs/heads/develop").unwrap()),
+            vec![Environment::Development]
+        );
+        assert_eq!(
+            p.targets(&TriggerEvent::push_ref("main").unwrap()),
+            vec![Environment::Staging]
+        );
+        assert_eq!(
+            p.targets(&TriggerEvent::ReleasePublished),
+            vec![Environment::Production]
+        );
+        assert!(p
+            .targets(&TriggerEvent::push_ref("feature/x").unwrap())
+            .is_empty());
         assert_eq!(TriggerEvent::push_ref("refs/tags/v1.0.0"), None);
         assert_eq!(TriggerEvent::push_ref("refs/heads/"), None);
     }

@@ -103,7 +103,11 @@ fn set_range(v: &mut [u64], lo: usize, hi: usize) {
         let w = i / 64;
         let off = i % 64;
         let n = (64 - off).min(hi - i);
-        let mask = if n == 64 { u64::MAX } else { ((1u64 << n) - 1) << off };
+        let mask = if n == 64 {
+            u64::MAX
+        } else {
+            ((1u64 << n) - 1) << off
+        };
         if let Some(word) = v.get_mut(w) {
             *word |= mask;
         }
@@ -133,11 +137,19 @@ impl MinuteSeries {
         }
         let mut unknown = vec![0u64; words(len)];
         set_range(&mut unknown, 0, len);
-        Ok(Self { start, len, down: vec![0; words(len)], unknown })
+        Ok(Self {
+            start,
+            len,
+            down: vec![0; words(len)],
+            unknown,
+        })
     }
 
     /// A series from one state per minute.
-    pub fn from_states(start: DateTime<Utc>, states: impl IntoIterator<Item = MinuteState>) -> Result<Self, SlaError> {
+    pub fn from_states(
+        start: DateTime<Utc>,
+        states: impl IntoIterator<Item = MinuteState>,
+    ) -> Result<Self, SlaError> {
         let states: Vec<MinuteState> = states.into_iter().collect();
         let mut s = Self::new(start, states.len())?;
         for (i, st) in states.into_iter().enumerate() {
@@ -166,7 +178,10 @@ impl MinuteSeries {
     /// Sets minute `index`.
     pub fn set(&mut self, index: usize, state: MinuteState) -> Result<(), SlaError> {
         if index >= self.len {
-            return Err(SlaError::OutOfRange { index, len: self.len });
+            return Err(SlaError::OutOfRange {
+                index,
+                len: self.len,
+            });
         }
         self.set_unchecked(index, state);
         Ok(())
@@ -202,7 +217,9 @@ impl MinuteSeries {
 
     /// The covered time `[start, start + len minutes)`.
     pub fn interval(&self) -> UtcInterval {
-        let ms = i64::try_from(self.len).unwrap_or(i64::MAX).saturating_mul(MINUTE_MS);
+        let ms = i64::try_from(self.len)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(MINUTE_MS);
         UtcInterval::starting_at(self.start, chrono::TimeDelta::milliseconds(ms))
             .unwrap_or(UtcInterval::new(self.start, self.start))
     }
@@ -231,7 +248,10 @@ impl MinuteSeries {
             return (0, 0);
         }
         let ceil = |ms: i128| -((-ms).div_euclid(i128::from(MINUTE_MS)));
-        (self.clamp_index(ceil(self.offset_ms(iv.start))), self.clamp_index(ceil(self.offset_ms(iv.end))))
+        (
+            self.clamp_index(ceil(self.offset_ms(iv.start))),
+            self.clamp_index(ceil(self.offset_ms(iv.end))),
+        )
     }
 
     /// Bitset of excluded minutes.
@@ -277,7 +297,11 @@ impl MinuteSeries {
     }
 
     /// Availability over the minutes whose start lies in `window`.
-    pub fn availability_in(&self, window: &UtcInterval, exclusions: &[Exclusion]) -> AvailabilityReport {
+    pub fn availability_in(
+        &self,
+        window: &UtcInterval,
+        exclusions: &[Exclusion],
+    ) -> AvailabilityReport {
         let mask = self.exclusion_mask(exclusions);
         let (lo, hi) = self.starting_in(window);
         self.count_range(lo, hi, &mask)
@@ -322,13 +346,19 @@ mod tests {
         flags[10..70].iter_mut().for_each(|f| *f = false);
         let s = MinuteSeries::from_up_flags(t0(), &flags).unwrap();
         assert_eq!(s.availability(&[]).availability, Some(940.0 / 1000.0));
-        let maint = Exclusion { interval: UtcInterval::new(at(10), at(40)), reason: ExclusionReason::PlannedMaintenance };
+        let maint = Exclusion {
+            interval: UtcInterval::new(at(10), at(40)),
+            reason: ExclusionReason::PlannedMaintenance,
+        };
         let r = s.availability(std::slice::from_ref(&maint));
         assert_eq!((r.excluded, r.down, r.up), (30, 30, 940));
         assert_eq!(r.availability, Some(940.0 / 970.0));
         // A partial minute at either end excludes that whole minute.
         let partial = Exclusion {
-            interval: UtcInterval::new(at(40) + TimeDelta::seconds(30), at(69) + TimeDelta::seconds(1)),
+            interval: UtcInterval::new(
+                at(40) + TimeDelta::seconds(30),
+                at(69) + TimeDelta::seconds(1),
+            ),
             reason: ExclusionReason::ExternalOutage,
         };
         let r = s.availability(&[maint, partial]);
@@ -338,7 +368,16 @@ mod tests {
 
     #[test]
     fn r_sla_1_unknown_minutes_are_not_counted() {
-        let s = MinuteSeries::from_states(t0(), [MinuteState::Up, MinuteState::Unknown, MinuteState::Down, MinuteState::Up]).unwrap();
+        let s = MinuteSeries::from_states(
+            t0(),
+            [
+                MinuteState::Up,
+                MinuteState::Unknown,
+                MinuteState::Down,
+                MinuteState::Up,
+            ],
+        )
+        .unwrap();
         let r = s.availability(&[]);
         assert_eq!((r.up, r.down, r.unknown), (2, 1, 1));
         assert_eq!(s.get(1), Some(MinuteState::Unknown));
@@ -366,20 +405,33 @@ mod tests {
     fn excluding_healthy_time_can_lower_the_ratio() {
         // Documented consequence of removing exclusions from numerator AND denominator.
         let s = MinuteSeries::from_up_flags(t0(), &[true, false]).unwrap();
-        let ex = Exclusion { interval: UtcInterval::new(at(0), at(1)), reason: ExclusionReason::PlannedMaintenance };
+        let ex = Exclusion {
+            interval: UtcInterval::new(at(0), at(1)),
+            reason: ExclusionReason::PlannedMaintenance,
+        };
         assert_eq!(s.availability(&[]).availability, Some(0.5));
         assert_eq!(s.availability(&[ex]).availability, Some(0.0));
     }
 
     fn arb_states() -> impl Strategy<Value = Vec<MinuteState>> {
-        proptest::collection::vec(prop_oneof![Just(MinuteState::Up), Just(MinuteState::Down), Just(MinuteState::Unknown)], 0..400)
+        proptest::collection::vec(
+            prop_oneof![
+                Just(MinuteState::Up),
+                Just(MinuteState::Down),
+                Just(MinuteState::Unknown)
+            ],
+            0..400,
+        )
     }
 
     fn arb_exclusions() -> impl Strategy<Value = Vec<Exclusion>> {
         proptest::collection::vec((-50i64..450, 0i64..30_000), 0..6).prop_map(|v| {
             v.into_iter()
                 .map(|(s, l)| Exclusion {
-                    interval: UtcInterval::new(at(0) + TimeDelta::seconds(s * 60), at(0) + TimeDelta::seconds(s * 60 + l)),
+                    interval: UtcInterval::new(
+                        at(0) + TimeDelta::seconds(s * 60),
+                        at(0) + TimeDelta::seconds(s * 60 + l),
+                    ),
                     reason: ExclusionReason::ForceMajeure,
                 })
                 .collect()

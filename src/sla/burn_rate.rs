@@ -118,7 +118,10 @@ pub fn evaluate_burn_rates_on_series(
     let mask = series.exclusion_mask(exclusions);
     evaluate_burn_rates(policy, slo, |minutes| {
         let start = now.checked_sub_signed(TimeDelta::minutes(i64::from(minutes)))?;
-        series.availability_in_masked(&UtcInterval::new(start, now), &mask).availability.map(|a| 1.0 - a)
+        series
+            .availability_in_masked(&UtcInterval::new(start, now), &mask)
+            .availability
+            .map(|a| 1.0 - a)
     })
 }
 
@@ -132,18 +135,40 @@ mod tests {
         let p = SlaPolicy::default();
         assert!((burn_rate(0.001, &p).unwrap() - 1.0).abs() < 1e-12);
         assert!((burn_rate(0.0144, &p).unwrap() - 14.4).abs() < 1e-9);
-        assert_eq!(burn_rate(0.5, &SlaPolicy { target_ppm: 1_000_000 }), None);
+        assert_eq!(
+            burn_rate(
+                0.5,
+                &SlaPolicy {
+                    target_ppm: 1_000_000
+                }
+            ),
+            None
+        );
         assert_eq!(burn_rate(f64::NAN, &p), None);
     }
 
     #[test]
     fn r_sla_4_default_rules_are_the_workbook_table() {
         let d = BurnRatePolicy::default();
-        let v: Vec<(u32, u32, f64, BurnSeverity)> =
-            d.rules.iter().map(|r| (r.long_window_minutes, r.short_window_minutes, r.factor, r.severity)).collect();
+        let v: Vec<(u32, u32, f64, BurnSeverity)> = d
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.long_window_minutes,
+                    r.short_window_minutes,
+                    r.factor,
+                    r.severity,
+                )
+            })
+            .collect();
         assert_eq!(
             v,
-            vec![(60, 5, 14.4, BurnSeverity::Page), (360, 30, 6.0, BurnSeverity::Page), (4320, 360, 1.0, BurnSeverity::Ticket)]
+            vec![
+                (60, 5, 14.4, BurnSeverity::Page),
+                (360, 30, 6.0, BurnSeverity::Page),
+                (4320, 360, 1.0, BurnSeverity::Ticket)
+            ]
         );
     }
 
@@ -152,14 +177,24 @@ mod tests {
         let p = BurnRatePolicy::default();
         let slo = SlaPolicy::default();
         // 2% errors in the last hour and 5 minutes: 20× → the first page fires, 6 h window is quiet.
-        let ratios = |m: u32| Some(match m { 5 | 30 | 60 => 0.02, _ => 0.0001 });
+        let ratios = |m: u32| {
+            Some(match m {
+                5 | 30 | 60 => 0.02,
+                _ => 0.0001,
+            })
+        };
         let out = evaluate_burn_rates(&p, &slo, ratios);
-        assert_eq!(out.iter().map(|a| a.firing).collect::<Vec<_>>(), vec![true, false, false]);
+        assert_eq!(
+            out.iter().map(|a| a.firing).collect::<Vec<_>>(),
+            vec![true, false, false]
+        );
         // Long window burning but the short window recovered: no page.
         let recovered = |m: u32| Some(if m == 5 { 0.0 } else { 0.02 });
         assert!(!evaluate_burn_rates(&p, &slo, recovered)[0].firing);
         // No data never fires.
-        assert!(evaluate_burn_rates(&p, &slo, |_| None).iter().all(|a| !a.firing));
+        assert!(evaluate_burn_rates(&p, &slo, |_| None)
+            .iter()
+            .all(|a| !a.firing));
     }
 
     #[test]
@@ -170,7 +205,13 @@ mod tests {
         flags[4_310..].iter_mut().for_each(|f| *f = false);
         let s = MinuteSeries::from_up_flags(start, &flags).unwrap();
         let now = start + TimeDelta::minutes(4_320);
-        let out = evaluate_burn_rates_on_series(&BurnRatePolicy::default(), &SlaPolicy::default(), &s, &[], now);
+        let out = evaluate_burn_rates_on_series(
+            &BurnRatePolicy::default(),
+            &SlaPolicy::default(),
+            &s,
+            &[],
+            now,
+        );
         assert!(out[0].firing && out[1].firing && out[2].firing);
         assert!((out[0].short_burn.unwrap() - 1000.0).abs() < 1e-6);
     }

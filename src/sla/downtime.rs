@@ -23,7 +23,10 @@ impl AllowedDowntime {
 /// Allowed downtime over `period_minutes` at the policy's target.
 pub fn allowed_downtime(policy: &SlaPolicy, period_minutes: u64) -> AllowedDowntime {
     let millis = u128::from(period_minutes) * 60_000 * u128::from(policy.budget_ppm()) / 1_000_000;
-    AllowedDowntime { period_minutes, allowed_millis: u64::try_from(millis).unwrap_or(u64::MAX) }
+    AllowedDowntime {
+        period_minutes,
+        allowed_millis: u64::try_from(millis).unwrap_or(u64::MAX),
+    }
 }
 
 /// Number of days in a calendar month (`None` for an invalid month).
@@ -35,7 +38,11 @@ pub fn days_in_month(year: i32, month: u32) -> Option<u32> {
 }
 
 /// Allowed downtime for a calendar month: days × 1 440 minutes (R-SLA-1).
-pub fn allowed_downtime_for_month(policy: &SlaPolicy, year: i32, month: u32) -> Option<AllowedDowntime> {
+pub fn allowed_downtime_for_month(
+    policy: &SlaPolicy,
+    year: i32,
+    month: u32,
+) -> Option<AllowedDowntime> {
     days_in_month(year, month).map(|d| allowed_downtime(policy, u64::from(d) * 1_440))
 }
 
@@ -70,7 +77,11 @@ pub fn error_budget(policy: &SlaPolicy, period_minutes: u64, down_minutes: u64) 
     ErrorBudget {
         allowed_millis: allowed,
         consumed_millis: consumed,
-        remaining_millis: i64::try_from(remaining).unwrap_or(if remaining < 0 { i64::MIN } else { i64::MAX }),
+        remaining_millis: i64::try_from(remaining).unwrap_or(if remaining < 0 {
+            i64::MIN
+        } else {
+            i64::MAX
+        }),
     }
 }
 
@@ -86,17 +97,30 @@ mod tests {
         let apr = allowed_downtime_for_month(&p, 2026, 4).unwrap();
         assert_eq!(apr.allowed_millis, 2_592_000);
         assert_eq!(apr.minutes(), 43.2);
-        assert_eq!(allowed_downtime_for_month(&p, 2026, 1).unwrap().minutes(), 44.64);
-        assert_eq!(allowed_downtime_for_month(&p, 2026, 2).unwrap().minutes(), 40.32);
-        assert_eq!(allowed_downtime_for_month(&p, 2028, 2).unwrap().minutes(), 41.76); // leap year, 29 days
+        assert_eq!(
+            allowed_downtime_for_month(&p, 2026, 1).unwrap().minutes(),
+            44.64
+        );
+        assert_eq!(
+            allowed_downtime_for_month(&p, 2026, 2).unwrap().minutes(),
+            40.32
+        );
+        assert_eq!(
+            allowed_downtime_for_month(&p, 2028, 2).unwrap().minutes(),
+            41.76
+        ); // leap year, 29 days
         assert_eq!(allowed_downtime_for_month(&p, 2026, 13), None);
     }
 
     #[test]
     fn r_sla_1_target_is_a_parameter() {
-        let p = SlaPolicy { target_ppm: 999_500 };
+        let p = SlaPolicy {
+            target_ppm: 999_500,
+        };
         assert_eq!(allowed_downtime(&p, 43_200).minutes(), 21.6);
-        let p = SlaPolicy { target_ppm: 2_000_000 };
+        let p = SlaPolicy {
+            target_ppm: 2_000_000,
+        };
         assert_eq!(allowed_downtime(&p, 43_200).allowed_millis, 0);
     }
 

@@ -40,7 +40,10 @@ pub enum HistogramError {
 /// Default latency bucket bounds in milliseconds; they include the policy's
 /// targets (200 ms, 500 ms, 2 s) so "p95 < target" is judged on a bound.
 pub fn default_latency_bounds_ms() -> Vec<f64> {
-    vec![5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1_000.0, 2_000.0, 2_500.0, 5_000.0, 10_000.0]
+    vec![
+        5.0, 10.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1_000.0, 2_000.0, 2_500.0, 5_000.0,
+        10_000.0,
+    ]
 }
 
 /// A fixed-bucket histogram (per-bucket counts; last bucket is `+Inf`).
@@ -94,7 +97,10 @@ impl Histogram {
             return Err(HistogramError::BadBounds);
         }
         if counts.len() != bounds.len() + 1 {
-            return Err(HistogramError::CountMismatch { expected: bounds.len() + 1, got: counts.len() });
+            return Err(HistogramError::CountMismatch {
+                expected: bounds.len() + 1,
+                got: counts.len(),
+            });
         }
         Ok(Self { bounds, counts })
     }
@@ -186,7 +192,7 @@ impl Histogram {
         }
         let mut rank = q * observations;
         let n = cum.len(); // = bounds.len() + 1
-        // sort.Search(n-1, cum[i] >= rank)
+                           // sort.Search(n-1, cum[i] >= rank)
         let b = cum[..n - 1].partition_point(|&c| (c as f64) < rank);
         if b == n - 1 {
             return self.bounds[n - 2];
@@ -241,7 +247,7 @@ mod tests {
         assert!(Histogram::default().quantile(0.95).is_nan()); // empty
         assert_eq!(Histogram::default().quantile_opt(0.95), None);
         assert!(h(&[], &[5]).quantile(0.5).is_nan()); // only +Inf: fewer than 2 buckets
-        // Lowest bucket bound ≤ 0 → returned as is.
+                                                      // Lowest bucket bound ≤ 0 → returned as is.
         assert_eq!(h(&[-1.0, 10.0], &[5, 5, 0]).quantile(0.2), -1.0);
         assert_eq!(h(&[0.0, 10.0], &[5, 5, 0]).quantile(0.2), 0.0);
         // q = 0 with an empty first bucket: 0/0 → NaN, exactly like Prometheus.
@@ -264,13 +270,28 @@ mod tests {
         b.merge(&a).unwrap();
         b.merge(&a).unwrap();
         assert_eq!(b.total(), 8);
-        assert_eq!(b.merge(&h(&[1.0], &[0, 0])), Err(HistogramError::BucketsDiffer));
+        assert_eq!(
+            b.merge(&h(&[1.0], &[0, 0])),
+            Err(HistogramError::BucketsDiffer)
+        );
         let c = Histogram::from_cumulative(vec![1.0, 2.0], &[1, 3, 6]).unwrap();
         assert_eq!(c.counts(), &[1, 2, 3]);
-        assert_eq!(Histogram::from_cumulative(vec![1.0, 2.0], &[3, 1, 6]), Err(HistogramError::NotCumulative));
-        assert_eq!(Histogram::new(vec![2.0, 1.0]), Err(HistogramError::BadBounds));
-        assert_eq!(Histogram::new(vec![1.0, f64::INFINITY]), Err(HistogramError::BadBounds));
-        assert!(matches!(Histogram::from_counts(vec![1.0], vec![1]), Err(HistogramError::CountMismatch { .. })));
+        assert_eq!(
+            Histogram::from_cumulative(vec![1.0, 2.0], &[3, 1, 6]),
+            Err(HistogramError::NotCumulative)
+        );
+        assert_eq!(
+            Histogram::new(vec![2.0, 1.0]),
+            Err(HistogramError::BadBounds)
+        );
+        assert_eq!(
+            Histogram::new(vec![1.0, f64::INFINITY]),
+            Err(HistogramError::BadBounds)
+        );
+        assert!(matches!(
+            Histogram::from_counts(vec![1.0], vec![1]),
+            Err(HistogramError::CountMismatch { .. })
+        ));
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), c);
         assert!(serde_json::from_str::<Histogram>(r#"{"bounds":[1.0],"counts":[1]}"#).is_err());

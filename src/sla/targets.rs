@@ -22,7 +22,12 @@ pub struct PerformanceTargets {
 
 impl Default for PerformanceTargets {
     fn default() -> Self {
-        Self { quantile: 0.95, api_ms: 200.0, page_ms: 2_000.0, search_ms: 500.0 }
+        Self {
+            quantile: 0.95,
+            api_ms: 200.0,
+            page_ms: 2_000.0,
+            search_ms: 500.0,
+        }
     }
 }
 
@@ -39,7 +44,11 @@ pub struct ErrorRateTargets {
 
 impl Default for ErrorRateTargets {
     fn default() -> Self {
-        Self { max_5xx_ppm: 1_000, max_4xx_ppm: 50_000, max_timeout_ppm: 100 }
+        Self {
+            max_5xx_ppm: 1_000,
+            max_4xx_ppm: 50_000,
+            max_timeout_ppm: 100,
+        }
     }
 }
 
@@ -98,30 +107,64 @@ pub struct TargetCheck {
 fn rate_check(kind: TargetKind, count: u64, total: u64, ppm: u32) -> TargetCheck {
     let target = f64::from(ppm) / 1_000_000.0;
     if total == 0 {
-        return TargetCheck { kind, actual: None, target, met: None };
+        return TargetCheck {
+            kind,
+            actual: None,
+            target,
+            met: None,
+        };
     }
     let met = u128::from(count) * 1_000_000 < u128::from(ppm) * u128::from(total);
-    TargetCheck { kind, actual: Some(count as f64 / total as f64), target, met: Some(met) }
+    TargetCheck {
+        kind,
+        actual: Some(count as f64 / total as f64),
+        target,
+        met: Some(met),
+    }
 }
 
 /// The three error-rate checks (5xx, 4xx, timeouts) in that order.
 pub fn check_error_rates(counts: &RequestCounts, targets: &ErrorRateTargets) -> Vec<TargetCheck> {
     vec![
-        rate_check(TargetKind::Rate5xx, counts.status_5xx, counts.total, targets.max_5xx_ppm),
-        rate_check(TargetKind::Rate4xx, counts.status_4xx, counts.total, targets.max_4xx_ppm),
-        rate_check(TargetKind::TimeoutRate, counts.timeouts, counts.total, targets.max_timeout_ppm),
+        rate_check(
+            TargetKind::Rate5xx,
+            counts.status_5xx,
+            counts.total,
+            targets.max_5xx_ppm,
+        ),
+        rate_check(
+            TargetKind::Rate4xx,
+            counts.status_4xx,
+            counts.total,
+            targets.max_4xx_ppm,
+        ),
+        rate_check(
+            TargetKind::TimeoutRate,
+            counts.timeouts,
+            counts.total,
+            targets.max_timeout_ppm,
+        ),
     ]
 }
 
 /// A latency check: the target quantile of `histogram` (ms) against the target.
-pub fn check_latency(kind: LatencyKind, histogram: &Histogram, targets: &PerformanceTargets) -> TargetCheck {
+pub fn check_latency(
+    kind: LatencyKind,
+    histogram: &Histogram,
+    targets: &PerformanceTargets,
+) -> TargetCheck {
     let target = match kind {
         LatencyKind::Api => targets.api_ms,
         LatencyKind::Page => targets.page_ms,
         LatencyKind::Search => targets.search_ms,
     };
     let actual = histogram.quantile_opt(targets.quantile);
-    TargetCheck { kind: TargetKind::Latency(kind), actual, target, met: actual.map(|a| a < target) }
+    TargetCheck {
+        kind: TargetKind::Latency(kind),
+        actual,
+        target,
+        met: actual.map(|a| a < target),
+    }
 }
 
 #[cfg(test)]
@@ -132,17 +175,32 @@ mod tests {
     fn r_sla_3_error_rate_targets_exact() {
         let t = ErrorRateTargets::default();
         // 0.1% exactly is NOT below 0.1%.
-        let c = RequestCounts { total: 100_000, status_5xx: 100, status_4xx: 4_999, timeouts: 9 };
+        let c = RequestCounts {
+            total: 100_000,
+            status_5xx: 100,
+            status_4xx: 4_999,
+            timeouts: 9,
+        };
         let r = check_error_rates(&c, &t);
         assert_eq!(r[0].met, Some(false));
         assert_eq!(r[1].met, Some(true));
         assert_eq!(r[2].met, Some(true));
         assert_eq!(r[0].actual, Some(0.001));
         assert_eq!(r[2].target, 0.0001);
-        let c = RequestCounts { total: 100_000, status_5xx: 99, status_4xx: 5_000, timeouts: 10 };
+        let c = RequestCounts {
+            total: 100_000,
+            status_5xx: 99,
+            status_4xx: 5_000,
+            timeouts: 10,
+        };
         let r = check_error_rates(&c, &t);
-        assert_eq!(r.iter().map(|x| x.met).collect::<Vec<_>>(), vec![Some(true), Some(false), Some(false)]);
-        assert!(check_error_rates(&RequestCounts::default(), &t).iter().all(|x| x.met.is_none()));
+        assert_eq!(
+            r.iter().map(|x| x.met).collect::<Vec<_>>(),
+            vec![Some(true), Some(false), Some(false)]
+        );
+        assert!(check_error_rates(&RequestCounts::default(), &t)
+            .iter()
+            .all(|x| x.met.is_none()));
     }
 
     #[test]
@@ -157,8 +215,14 @@ mod tests {
         assert!((c.actual.unwrap() - (50.0 + 50.0 * 95.0 / 96.0)).abs() < 1e-9);
         let mut slow = Histogram::default();
         slow.observe_n(600.0, 100);
-        assert_eq!(check_latency(LatencyKind::Search, &slow, &t).met, Some(false));
+        assert_eq!(
+            check_latency(LatencyKind::Search, &slow, &t).met,
+            Some(false)
+        );
         assert_eq!(check_latency(LatencyKind::Page, &slow, &t).met, Some(true));
-        assert_eq!(check_latency(LatencyKind::Page, &Histogram::default(), &t).met, None);
+        assert_eq!(
+            check_latency(LatencyKind::Page, &Histogram::default(), &t).met,
+            None
+        );
     }
 }
