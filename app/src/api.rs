@@ -1,0 +1,11 @@
+//! Server functions, grouped by area. Each one is thin: check the role
+//! (`rpc`), validate into domain values, call the store, map errors.
+//! Endpoints are fixed (`/rpc/<area>/<name>`) so the role-matrix test and
+//! the browser tests can name them.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod maintenance;
+pub mod overview;
+pub mod tokens;

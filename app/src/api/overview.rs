@@ -1,0 +1,12 @@
+//! The overview's data (R-UI-1, R-DEP-1).
+
+use crate::error::AppError;
+use crate::model::EnvironmentRow;
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use crate::{auth::guard::rpc, role::Access};
+
+#[server(prefix = "/rpc", endpoint = "overview/environments")]
+pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
+    rpc(Access::SignedIn, |call| async move { Ok(crate::store::environments::list(&call.ctx.pool).await?) }).await
+}

@@ -1,0 +1,134 @@
+//! The frame around every signed-in page: top bar, navigation, maintenance banner.
+//!
+//! It loads the shell state once; pages read it through `use_shell()`. A page
+//! that changes what the frame shows (maintenance mode) bumps `ShellRefresh`.
+
+use crate::api::auth::{load_shell, Logout};
+use crate::components::error_box::ErrorBox;
+use crate::components::maintenance_banner::MaintenanceBanner;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::model::{CurrentUser, ShellState};
+use crate::role::{Access, Role};
+use crate::{tr, use_lang};
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// The shell state every page of the frame can await.
+pub type ShellResource = Resource<Result<ShellState, AppError>>;
+
+/// Bump to reload the shell state (user, maintenance banner).
+#[derive(Clone, Copy)]
+pub struct ShellRefresh(pub RwSignal<u32>);
+
+pub fn use_shell() -> Option<ShellResource> {
+    use_context::<ShellResource>()
+}
+
+/// Where the login page sends the user back to.
+fn login_href(path: &str) -> String {
+    format!("/login?next={}", urlencode(path))
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    provide_context(ShellRefresh(refresh));
+    let shell: ShellResource = Resource::new(move || refresh.get(), |_| load_shell());
+    provide_context(shell);
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match shell.await {
+                    Ok(ShellState { user: Some(user), maintenance, time_zone }) => view! {
+                        <Frame user=user>
+                            <MaintenanceBanner state=maintenance time_zone=time_zone/>
+                            <Outlet/>
+                        </Frame>
+                    }
+                    .into_any(),
+                    Ok(_) | Err(AppError::Unauthenticated) => {
+                        let path = location.pathname.get_untracked();
+                        view! { <Redirect path=login_href(&path)/> }.into_any()
+                    }
+                    Err(e) => view! { <main class="content"><ErrorBox error=e/></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Navigation entries: path, label, test id.
+const NAV: [(&str, Msg, &str); 10] = [
+    ("/", Msg::NavOverview, "nav-overview"),
+    ("/deploys", Msg::NavDeploys, "nav-deploys"),
+    ("/releases", Msg::NavReleases, "nav-releases"),
+    ("/sla", Msg::NavSla, "nav-sla"),
+    ("/alerts", Msg::NavAlerts, "nav-alerts"),
+    ("/backups", Msg::NavBackups, "nav-backups"),
+    ("/maintenance", Msg::NavMaintenance, "nav-maintenance"),
+    ("/costs", Msg::NavCosts, "nav-costs"),
+    ("/audit", Msg::NavAudit, "nav-audit"),
+    ("/admin", Msg::NavAdmin, "nav-admin"),
+];
+
+#[component]
+fn Frame(user: CurrentUser, children: Children) -> impl IntoView {
+    let is_admin = user.can(Access::AnyOf(&[Role::Admin]));
+    let location = use_location();
+    let lang = use_lang();
+    let switch_to = match lang {
+        Lang::En => (Lang::Ja, "日本語"),
+        Lang::Ja => (Lang::En, "English"),
+    };
+    let lang_href = move || {
+        format!("/lang/{}?next={}", switch_to.0.code(), urlencode(&location.pathname.get()))
+    };
+    let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let logout = ServerAction::<Logout>::new();
+    let nav = NAV
+        .into_iter()
+        .filter(|(path, _, _)| *path != "/admin" || is_admin)
+        .map(|(path, msg, testid)| {
+            view! { <li><A href=path attr:data-testid=testid>{tr(msg)}</A></li> }
+        })
+        .collect_view();
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <a class="brand" href="/">
+                    <span class="logo" aria-hidden="true">"◆"</span>
+                    " opsdeck · " {tr(Msg::ServiceName)}
+                </a>
+                <details class="menu-toggle">
+                    <summary>{tr(Msg::Menu)}</summary>
+                </details>
+                <div class="topbar-right">
+                    <a class="lang-switch" href=lang_href rel="external" data-testid="lang-switch">{switch_to.1}</a>
+                    <A href="/account" attr:class="user" attr:data-testid="current-user">
+                        {user.display_name.clone()}
+                        <span class="roles">" (" {roles} ")"</span>
+                    </A>
+                    <ActionForm action=logout attr:class="inline">
+                        <button type="submit" class="button link" data-testid="logout">{tr(Msg::Logout)}</button>
+                    </ActionForm>
+                </div>
+            </header>
+            <nav class="sidenav" aria-label="main">
+                <ul>{nav}</ul>
+            </nav>
+            <main class="content" id="main">{children()}</main>
+        </div>
+    }
+}

@@ -1,0 +1,46 @@
+//! What the server hands to every server function (server side only).
+//!
+//! The binary builds one `ServerCtx` at start-up and provides it to both the
+//! page renderer and the server-function handler (`leptos_routes_with_context`),
+//! so server functions reach the database without `app` depending on `server`.
+
+use chrono_tz::Tz;
+use sqlx::PgPool;
+
+/// Limits on failed logins (R-AUTH-5). Not policy numbers: security settings with safe defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Failures per account within the window before it is locked.
+    pub per_account: i64,
+    /// Failures per client address within the window before it is locked.
+    pub per_address: i64,
+    /// The sliding window, in seconds.
+    pub window_secs: i64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window_secs: 15 * 60,
+        }
+    }
+}
+
+/// Shared server state for server functions.
+#[derive(Clone)]
+pub struct ServerCtx {
+    pub pool: PgPool,
+    /// The zone times are shown in (default Asia/Tokyo).
+    pub time_zone: Tz,
+    pub login_limits: LoginLimits,
+}
+
+/// The context provided by the server; a missing one is a wiring bug, answered as 500.
+pub fn server_ctx() -> Result<ServerCtx, crate::error::AppError> {
+    leptos::prelude::use_context::<ServerCtx>().ok_or_else(|| {
+        tracing::error!("ServerCtx missing from Leptos context");
+        crate::error::AppError::Internal
+    })
+}

@@ -1,0 +1,232 @@
+//! Every UI string in Japanese and English, in one place (R-UI-3).
+//!
+//! A string is a `Msg` variant; `Msg::text(lang)` gives its words. Adding a
+//! string means adding one line to the table below, with both languages: the
+//! macro makes a missing translation a compile error.
+
+use serde::{Deserialize, Serialize};
+
+/// The UI language, chosen by the switch in the top bar and kept in a cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// Name of the cookie that keeps the choice.
+    pub const COOKIE: &'static str = "opsdeck_lang";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// Parses a cookie or query value; anything unknown is `None`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// Finds the language in a `Cookie:` header value.
+    pub fn from_cookie_header(header: &str) -> Option<Lang> {
+        header
+            .split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == Lang::COOKIE)
+            .and_then(|(_, v)| Lang::from_code(v))
+    }
+}
+
+macro_rules! messages {
+    ($($name:ident => $en:literal, $ja:literal;)*) => {
+        /// A translatable UI string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Msg { $($name,)* }
+
+        impl Msg {
+            /// Every message, for the completeness test.
+            pub const ALL: &'static [Msg] = &[$(Msg::$name,)*];
+
+            /// The words of this message in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$name, Lang::En) => $en, (Msg::$name, Lang::Ja) => $ja,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "opsdeck", "opsdeck";
+    ServiceName => "Mythologia", "Mythologia";
+    NavOverview => "Overview", "概要";
+    NavDeploys => "Deploys", "デプロイ";
+    NavReleases => "Releases", "リリース";
+    NavSla => "SLA", "SLA";
+    NavAlerts => "Alerts", "アラート";
+    NavBackups => "Backups", "バックアップ";
+    NavMaintenance => "Maintenance", "メンテナンス";
+    NavCosts => "Costs", "コスト";
+    NavAudit => "Audit log", "監査ログ";
+    NavAdmin => "Admin", "管理";
+    NavAccount => "Account", "アカウント";
+    Menu => "Menu", "メニュー";
+    Logout => "Log out", "ログアウト";
+    Login => "Log in", "ログイン";
+    LoginTitle => "Log in to opsdeck", "opsdeck にログイン";
+    Username => "User name", "ユーザー名";
+    Password => "Password", "パスワード";
+    DisplayName => "Display name", "表示名";
+    Roles => "Roles", "ロール";
+    Loading => "Loading…", "読み込み中…";
+    Save => "Save", "保存";
+    Cancel => "Cancel", "キャンセル";
+    Previous => "Previous", "前へ";
+    Next => "Next", "次へ";
+    PageOf => "Page", "ページ";
+    Filter => "Filter", "絞り込み";
+    Clear => "Clear", "クリア";
+    Yes => "Yes", "はい";
+    No => "No", "いいえ";
+    Never => "never", "なし";
+    Status => "Status", "状態";
+    Actions => "Actions", "操作";
+    ErrRequired => "This field is required.", "この項目は必須です。";
+    ErrTooShort => "Too short.", "短すぎます。";
+    ErrTooLong => "Too long.", "長すぎます。";
+    ErrPasswordTooShort => "Use at least 12 characters.", "12 文字以上にしてください。";
+    ErrPasswordMismatch => "The passwords do not match.", "パスワードが一致しません。";
+    ErrCurrentPasswordWrong => "The current password is wrong.", "現在のパスワードが違います。";
+    ErrUsernameFormat => "Use 3–32 lower-case letters, digits, '.', '-' or '_'.", "3〜32 文字の英小文字・数字・「.」「-」「_」で入力してください。";
+    ErrUsernameTaken => "This user name is already taken.", "このユーザー名は既に使われています。";
+    ErrRoleUnknown => "Unknown role.", "不明なロールです。";
+    ErrNoRole => "Choose at least one role.", "ロールを 1 つ以上選んでください。";
+    ErrDateTime => "Enter a date and time like 2026-12-06T04:00.", "2026-12-06T04:00 の形式で日時を入力してください。";
+    ErrInPast => "This time is in the past.", "過去の日時です。";
+    ErrScopeUnknown => "Unknown scope.", "不明なスコープです。";
+    ErrNoScope => "Choose at least one scope.", "スコープを 1 つ以上選んでください。";
+    ErrCannotDisableSelf => "You cannot disable your own account.", "自分のアカウントは無効にできません。";
+    ErrInvalidCredentials => "Invalid user name or password.", "ユーザー名またはパスワードが正しくありません。";
+    ErrRateLimited => "Too many attempts. Try again in", "試行回数が多すぎます。再試行まで";
+    Seconds => "s", "秒";
+    ErrForbidden => "You do not have permission to do this.", "この操作を行う権限がありません。";
+    ErrSessionExpired => "Your session has ended. Please log in again.", "セッションが終了しました。もう一度ログインしてください。";
+    ErrNotFound => "Not found.", "見つかりません。";
+    ErrInternal => "Something went wrong on the server. It has been logged.", "サーバーでエラーが発生しました。ログに記録されました。";
+    ErrNetwork => "The server could not be reached. Try again.", "サーバーに接続できませんでした。再試行してください。";
+    NotFoundTitle => "Page not found", "ページが見つかりません";
+    NotFoundBody => "There is no page at this address.", "このアドレスのページはありません。";
+    BackToOverview => "Back to the overview", "概要に戻る";
+    MaintenanceBanner => "Maintenance mode is on", "メンテナンスモード中";
+    EstimatedEnd => "Estimated end", "終了予定";
+    OverviewTitle => "Overview", "概要";
+    OverviewAnswerOk => "All environments are healthy", "すべての環境は正常です";
+    OverviewAnswerWarn => "Some environments need attention", "注意が必要な環境があります";
+    OverviewAnswerUnknown => "No health data yet", "ヘルスデータはまだありません";
+    Environments => "Environments", "環境";
+    Environment => "Environment", "環境";
+    Version => "Version", "バージョン";
+    Commit => "Commit", "コミット";
+    LiveColour => "Live colour", "稼働中のカラー";
+    Health => "Health", "ヘルス";
+    LastDeploy => "Last deploy", "最終デプロイ";
+    ApprovedBy => "Approved by", "承認者";
+    NoEnvironments => "No environments yet. Run the demo step or add environments.", "環境はまだありません。デモデータを読み込むか環境を追加してください。";
+    HealthOk => "healthy", "正常";
+    HealthWarning => "warning", "警告";
+    HealthCritical => "critical", "重大";
+    HealthUnknown => "unknown", "不明";
+    ComingTitle => "Coming next", "準備中";
+    ComingDeploys => "Deploy checklists, N-of-M approvals without self-approval, code-freeze checks and blue-green switching with one-click rollback (R-DEP-1..8).", "デプロイチェックリスト、自己承認なしの承認、コードフリーズ確認、ワンクリックでロールバックできる Blue-Green 切り替え (R-DEP-1..8)。";
+    ComingReleases => "A release calendar with freeze milestones, version proposals and release notes with live preview (R-REL-1..5).", "フリーズのマイルストーン付きリリースカレンダー、バージョン提案、プレビュー付きリリースノート (R-REL-1..5)。";
+    ComingSla => "Monthly availability excluding planned maintenance, error budget and burn-rate alerts, latency and error targets (R-SLA-1..5).", "計画メンテナンスを除いた月間稼働率、エラーバジェットとバーンレートアラート、レイテンシとエラー率の目標 (R-SLA-1..5)。";
+    ComingAlerts => "Alert rules in the policy's YAML format, pending → firing → resolved, silences and notification channels (R-MON-2..5).", "ポリシーの YAML 形式のアラートルール、pending → firing → resolved、サイレンスと通知チャネル (R-MON-2..5)。";
+    ComingBackups => "Backup timeline, grandfather-father-son retention, RPO watch and restore drills against RTO (R-BAK-1..4).", "バックアップのタイムライン、GFS 保持、RPO 監視、RTO に対するリストア訓練 (R-BAK-1..4)。";
+    ComingCosts => "Monthly budget with 80/90/100% thresholds, forecast and cost entries (R-COST-1..4).", "80/90/100% しきい値付きの月次予算、予測、コスト入力 (R-COST-1..4)。";
+    ComingMaintenanceWindows => "Monthly windows (first Sunday 02:00–04:00) with announcements and the 2 h/month cap are coming (R-MNT-1, -2).", "月次メンテナンス枠（第 1 日曜 02:00–04:00）の告知と月 2 時間の上限は準備中です (R-MNT-1, -2)。";
+    MaintenanceTitle => "Maintenance", "メンテナンス";
+    MaintenanceOnAnswer => "Maintenance mode is ON: the public API answers 503.", "メンテナンスモード中: 公開 API は 503 を返します。";
+    MaintenanceOffAnswer => "Maintenance mode is off: the service is open.", "メンテナンスモードはオフです: サービスは公開中です。";
+    MaintenanceMessage => "Message shown to users", "利用者に表示するメッセージ";
+    MaintenanceDefaultMessage => "システムメンテナンス中です", "システムメンテナンス中です";
+    MaintenanceEnd => "Estimated end (local time)", "終了予定（現地時刻）";
+    MaintenanceSwitchOn => "Switch maintenance mode on", "メンテナンスモードをオンにする";
+    MaintenanceSwitchOff => "Switch maintenance mode off", "メンテナンスモードをオフにする";
+    MaintenanceConfirmOn => "Switch maintenance mode on? Every public API call will answer 503 until you switch it off.", "メンテナンスモードをオンにしますか？オフにするまで公開 API はすべて 503 を返します。";
+    MaintenanceConfirmOff => "Switch maintenance mode off and reopen the public API?", "メンテナンスモードをオフにして公開 API を再開しますか？";
+    MaintenanceSince => "On since", "開始";
+    MaintenanceBy => "by", "実行者";
+    OperatorOnly => "Only operators can change this.", "変更できるのはオペレーターのみです。";
+    AuditTitle => "Audit log", "監査ログ";
+    AuditAnswer => "Every change, who made it and when. Nothing here can be edited.", "すべての変更と、その実行者・日時。ここでは編集できません。";
+    AuditWhen => "When", "日時";
+    AuditWho => "Who", "実行者";
+    AuditAction => "Action", "操作";
+    AuditTarget => "Target", "対象";
+    AuditBefore => "Before", "変更前";
+    AuditAfter => "After", "変更後";
+    AuditEmpty => "No entries match. Changes appear here as soon as someone makes one.", "該当する記録はありません。変更が行われるとここに表示されます。";
+    AuditFilterActor => "User", "ユーザー";
+    AuditFilterAction => "Action contains", "操作（部分一致）";
+    AdminTitle => "Admin", "管理";
+    AdminAnswer => "Users, roles and API tokens.", "ユーザー、ロール、API トークン。";
+    Users => "Users", "ユーザー";
+    CreateUser => "Create user", "ユーザーを作成";
+    InitialPassword => "Initial password", "初期パスワード";
+    Enabled => "Enabled", "有効";
+    Disabled => "Disabled", "無効";
+    Disable => "Disable", "無効にする";
+    Enable => "Enable", "有効にする";
+    ConfirmDisable => "Disable this user? They are logged out at once:", "このユーザーを無効にしますか？直ちにログアウトされます:";
+    ResetPassword => "Reset password", "パスワードをリセット";
+    NewPassword => "New password", "新しいパスワード";
+    SaveRoles => "Save roles", "ロールを保存";
+    UserCreated => "User created.", "ユーザーを作成しました。";
+    Saved => "Saved.", "保存しました。";
+    ApiTokens => "API tokens", "API トークン";
+    TokenName => "Token name", "トークン名";
+    Scopes => "Scopes", "スコープ";
+    CreateToken => "Create token", "トークンを作成";
+    TokenShownOnce => "Copy this token now. It is shown only once:", "このトークンを今コピーしてください。表示は一度だけです:";
+    LastUsed => "Last used", "最終使用";
+    Created => "Created", "作成";
+    Revoke => "Revoke", "失効";
+    Revoked => "Revoked", "失効済み";
+    ConfirmRevoke => "Revoke this token? Machines using it stop working at once:", "このトークンを失効しますか？使用中のマシンは直ちに動かなくなります:";
+    NoTokens => "No tokens yet. Create one for each machine that reports to opsdeck.", "トークンはまだありません。opsdeck に報告するマシンごとに作成してください。";
+    AccountTitle => "Your account", "アカウント";
+    ChangePassword => "Change password", "パスワードを変更";
+    CurrentPassword => "Current password", "現在のパスワード";
+    RepeatPassword => "Repeat the new password", "新しいパスワード（確認）";
+    PasswordChanged => "Password changed.", "パスワードを変更しました。";
+    SignedInAs => "Signed in as", "ログイン中";
+    Language => "Language", "言語";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_r_ui_3() {
+        for m in Msg::ALL {
+            assert!(!m.text(Lang::En).is_empty(), "{m:?} en");
+            assert!(!m.text(Lang::Ja).is_empty(), "{m:?} ja");
+        }
+    }
+
+    #[test]
+    fn language_cookie_is_read_from_header() {
+        assert_eq!(Lang::from_cookie_header("a=b; opsdeck_lang=ja"), Some(Lang::Ja));
+        assert_eq!(Lang::from_cookie_header("opsdeck_lang=xx"), None);
+        assert_eq!(Lang::from_cookie_header(""), None);
+    }
+}

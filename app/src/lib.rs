@@ -1,0 +1,110 @@
+//! opsdeck's UI: pages, components and server functions.
+//!
+//! Built twice: with `ssr` for the server (rendering and server-function
+//! bodies, which reach Postgres through `store`) and with `hydrate` for the
+//! browser. See docs/decisions/0002-store-behind-ssr-feature.md.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod pages;
+pub mod role;
+pub mod time;
+pub mod validate;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod context;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use i18n::Lang;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = request_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <leptos_meta::MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The language of this request: the cookie on the server, the `<html lang>` the server wrote in the browser.
+fn request_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_cookie_header)
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|e| e.get_attribute("lang"))
+            .and_then(|code| Lang::from_code(&code))
+            .unwrap_or_default()
+    }
+}
+
+/// The current UI language.
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+/// Shorthand: the text of `msg` in the current language.
+pub fn tr(msg: i18n::Msg) -> &'static str {
+    msg.text(use_lang())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = request_lang();
+    provide_context(lang);
+    view! {
+        <Stylesheet id="leptos" href="/pkg/opsdeck.css"/>
+        <Title text="opsdeck"/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <ParentRoute path=path!("") view=components::layout::Layout>
+                    <Route path=path!("") view=pages::overview::OverviewPage/>
+                    <Route path=path!("deploys") view=pages::coming::DeploysPage/>
+                    <Route path=path!("releases") view=pages::coming::ReleasesPage/>
+                    <Route path=path!("sla") view=pages::coming::SlaPage/>
+                    <Route path=path!("alerts") view=pages::coming::AlertsPage/>
+                    <Route path=path!("backups") view=pages::coming::BackupsPage/>
+                    <Route path=path!("costs") view=pages::coming::CostsPage/>
+                    <Route path=path!("maintenance") view=pages::maintenance::MaintenancePage/>
+                    <Route path=path!("audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("admin") view=pages::admin::AdminPage/>
+                    <Route path=path!("account") view=pages::account::AccountPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,163 @@
+//! Data the server sends to the UI. Plain serialisable views, no behaviour.
+
+use crate::role::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as the shell shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl CurrentUser {
+    /// Admin holds every permission; otherwise the role must be held.
+    pub fn can(&self, access: crate::role::Access) -> bool {
+        access.allows(Some(&self.roles))
+    }
+}
+
+/// Maintenance mode as everyone sees it (R-MNT-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MaintenanceView {
+    pub active: bool,
+    pub message: String,
+    pub estimated_end: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub started_by: Option<String>,
+}
+
+/// What every page needs before it renders: who is here and whether we are in maintenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellState {
+    pub user: Option<CurrentUser>,
+    pub maintenance: MaintenanceView,
+    /// Display zone for times, e.g. `Asia/Tokyo`.
+    pub time_zone: String,
+}
+
+/// A user as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of the audit log (R-AUTH-4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of rows and where it sits in the whole list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    pub fn page_count(&self) -> u32 {
+        let per = i64::from(self.per_page.max(1));
+        u32::try_from((self.total + per - 1) / per).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// What an API token may do (R-AUTH-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Metric samples from the monitored service.
+    Ingest,
+    /// CI reports and deploy triggers.
+    Deploy,
+    /// Backup run reports.
+    Backup,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Ingest, Scope::Deploy, Scope::Backup];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Ingest => "ingest",
+            Scope::Deploy => "deploy",
+            Scope::Backup => "backup",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+/// An API token as listed: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    /// The first characters, so people can tell tokens apart.
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly created token: the only time the secret leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub row: TokenRow,
+    pub secret: String,
+}
+
+/// Health of an environment, as the dashboard colours it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthLevel {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+}
+
+impl HealthLevel {
+    pub fn parse(s: &str) -> HealthLevel {
+        match s {
+            "ok" => HealthLevel::Ok,
+            "warning" => HealthLevel::Warning,
+            "critical" => HealthLevel::Critical,
+            _ => HealthLevel::Unknown,
+        }
+    }
+}
+
+/// One environment of the monitored service (R-DEP-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentRow {
+    pub id: i64,
+    pub name: String,
+    pub position: i32,
+    pub deployed_version: Option<String>,
+    pub deployed_commit: Option<String>,
+    pub live_colour: Option<String>,
+    pub health: HealthLevel,
+    pub last_deploy_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+}

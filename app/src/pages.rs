@@ -1,0 +1,10 @@
+//! One module per page (or area).
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod coming;
+pub mod login;
+pub mod maintenance;
+pub mod not_found;
+pub mod overview;

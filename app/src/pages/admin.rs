@@ -1,0 +1,310 @@
+//! Admin: users, roles and API tokens (R-AUTH-1..3). The server checks the
+//! admin role on every call; this page only hides what others cannot use.
+
+use crate::api::admin::{create_user, list_users, reset_password, set_disabled, set_roles};
+use crate::api::tokens::{create_token, list_tokens, revoke_token};
+use crate::components::error_box::{error_text, ErrorBox};
+use crate::components::field::{field_error, Field};
+use crate::components::layout::use_shell;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::model::{Scope, TokenRow, UserRow};
+use crate::role::Role;
+use crate::tr;
+use crate::components::confirm::confirm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn general_error<T, S>(v: S) -> impl Fn() -> Option<String> + Copy
+where
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    move || {
+        v.with(|r| match r {
+            Some(Err(AppError::Validation(_))) | Some(Err(AppError::Conflict(_))) => None,
+            Some(Err(e)) => Some(error_text(e)),
+            _ => None,
+        })
+    }
+}
+
+/// A checkbox per item; the selection is kept as a comma-separated list.
+#[component]
+fn CheckList(name: &'static str, items: Vec<&'static str>, selected: RwSignal<Vec<&'static str>>) -> impl IntoView {
+    items
+        .into_iter()
+        .map(|item| {
+            view! {
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        name=name
+                        value=item
+                        prop:checked=move || selected.with(|s| s.contains(&item))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| {
+                                s.retain(|x| *x != item);
+                                if on { s.push(item); }
+                            });
+                        }
+                    />
+                    " " {item}
+                </label>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let shell = use_shell();
+    view! {
+        <Title text=tr(Msg::AdminTitle)/>
+        <h1>{tr(Msg::AdminTitle)}</h1>
+        <p class="answer">{tr(Msg::AdminAnswer)}</p>
+        <Suspense fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                let admin = match shell {
+                    Some(s) => s.await.ok().and_then(|s| s.user).is_some_and(|u| u.roles.contains(&Role::Admin)),
+                    None => false,
+                };
+                if admin {
+                    view! { <UsersSection/> <TokensSection/> }.into_any()
+                } else {
+                    view! { <ErrorBox error=AppError::Forbidden/> }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UsersSection() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let users = Resource::new(move || version.get(), |_| list_users());
+    let username = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let roles = RwSignal::new(vec!["viewer"]);
+    let create = Action::new(move |_: &()| {
+        let args = (username.get_untracked(), display_name.get_untracked(), password.get_untracked(), roles.get_untracked().join(","));
+        async move { create_user(args.0, args.1, args.2, args.3).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            username.set(String::new());
+            display_name.set(String::new());
+            password.set(String::new());
+            version.update(|v| *v += 1);
+        }
+    });
+    let result = create.value();
+    let role_names: Vec<&'static str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    view! {
+        <section class="card">
+            <h2>{tr(Msg::CreateUser)}</h2>
+            <form class="stack" data-testid="create-user-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
+                <Field label=Msg::Username name="username" value=username error=field_error(result, "username") autocomplete="off"/>
+                <Field label=Msg::DisplayName name="display_name" value=display_name error=field_error(result, "display_name")/>
+                <Field label=Msg::InitialPassword name="password" kind="password" value=password error=field_error(result, "password") autocomplete="new-password"/>
+                <fieldset class="checks">
+                    <legend>{tr(Msg::Roles)}</legend>
+                    <CheckList name="roles" items=role_names.clone() selected=roles/>
+                    <span class="field-error" data-testid="err-roles">{move || field_error(result, "roles").get()}</span>
+                </fieldset>
+                <p class="alert alert-error" role="alert" hidden=move || general_error(result)().is_none()>{general_error(result)}</p>
+                <p class="alert alert-ok" role="status" hidden=move || !matches!(result.get(), Some(Ok(_)))>{tr(Msg::UserCreated)}</p>
+                <button type="submit" class="button primary" data-testid="create-user" disabled=move || create.pending().get()>{tr(Msg::CreateUser)}</button>
+            </form>
+        </section>
+        <section class="card">
+            <h2>{tr(Msg::Users)}</h2>
+            <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(list) => {
+                            let rows = list.into_iter().map(|u| view! { <UserRowView user=u on_change=move || version.update(|v| *v += 1)/> }).collect_view();
+                            view! {
+                                <div class="table-wrap">
+                                <table data-testid="users-table">
+                                    <thead><tr>
+                                        <th scope="col">{tr(Msg::Username)}</th>
+                                        <th scope="col">{tr(Msg::Roles)}</th>
+                                        <th scope="col">{tr(Msg::Status)}</th>
+                                        <th scope="col">{tr(Msg::Actions)}</th>
+                                    </tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UserRowView(user: UserRow, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = user.id;
+    let name = user.username.clone();
+    let roles = RwSignal::new(user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+    let new_password = RwSignal::new(String::new());
+    let save_roles = Action::new(move |_: &()| {
+        let r = roles.get_untracked().join(",");
+        async move { set_roles(id, r).await }
+    });
+    let toggle = Action::new(move |disable: &bool| {
+        let d = *disable;
+        async move { set_disabled(id, d).await }
+    });
+    let reset = Action::new(move |_: &()| {
+        let p = new_password.get_untracked();
+        async move { reset_password(id, p).await }
+    });
+    Effect::new(move |_| {
+        if matches!(toggle.value().get(), Some(Ok(_))) || matches!(save_roles.value().get(), Some(Ok(_))) {
+            on_change();
+        }
+    });
+    let disabled = user.disabled;
+    let confirm_text = format!("{} {}", tr(Msg::ConfirmDisable), name);
+    let role_names: Vec<&'static str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let errors = move || {
+        [save_roles.value().get().and_then(|r| r.err()), toggle.value().get().and_then(|r| r.err()), reset.value().get().and_then(|r| r.err())]
+            .into_iter()
+            .flatten()
+            .map(|e| error_text(&e))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    view! {
+        <tr data-testid=format!("user-{name}")>
+            <th scope="row">{name.clone()}<br/><span class="muted">{user.display_name.clone()}</span></th>
+            <td>
+                <div class="checks"><CheckList name="roles" items=role_names selected=roles/></div>
+                <button class="button small" on:click=move |_| { save_roles.dispatch(()); }>{tr(Msg::SaveRoles)}</button>
+            </td>
+            <td>{if disabled { view! { <span class="badge critical">"■ " {tr(Msg::Disabled)}</span> } } else { view! { <span class="badge ok">"● " {tr(Msg::Enabled)}</span> } }}</td>
+            <td class="actions">
+                {if disabled {
+                    view! { <button class="button small" on:click=move |_| { toggle.dispatch(false); }>{tr(Msg::Enable)}</button> }.into_any()
+                } else {
+                    view! { <button class="button small danger" on:click=move |_| { if confirm(&confirm_text) { toggle.dispatch(true); } }>{tr(Msg::Disable)}</button> }.into_any()
+                }}
+                <form class="inline" on:submit=move |ev| { ev.prevent_default(); reset.dispatch(()); }>
+                    <label class="visually-hidden" for=format!("reset-{id}")>{tr(Msg::NewPassword)}</label>
+                    <input id=format!("reset-{id}") type="password" autocomplete="new-password" placeholder=tr(Msg::NewPassword)
+                        prop:value=move || new_password.get() on:input=move |ev| new_password.set(event_target_value(&ev))/>
+                    <button class="button small" type="submit">{tr(Msg::ResetPassword)}</button>
+                </form>
+                <span class="field-error">{errors}</span>
+                <span class="ok" hidden=move || !matches!(reset.value().get(), Some(Ok(_)))>{tr(Msg::Saved)}</span>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn TokensSection() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let tokens = Resource::new(move || version.get(), |_| list_tokens());
+    let name = RwSignal::new(String::new());
+    let scopes = RwSignal::new(Vec::<&'static str>::new());
+    let create = Action::new(move |_: &()| {
+        let (n, s) = (name.get_untracked(), scopes.get_untracked().join(","));
+        async move { create_token(n, s).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+            version.update(|v| *v += 1);
+        }
+    });
+    let result = create.value();
+    let secret = move || match result.get() {
+        Some(Ok(created)) => Some(created.secret),
+        _ => None,
+    };
+    let scope_names: Vec<&'static str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    view! {
+        <section class="card">
+            <h2>{tr(Msg::ApiTokens)}</h2>
+            <form class="stack" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
+                <Field label=Msg::TokenName name="token_name" value=name error=field_error(result, "name")/>
+                <fieldset class="checks">
+                    <legend>{tr(Msg::Scopes)}</legend>
+                    <CheckList name="scopes" items=scope_names selected=scopes/>
+                    <span class="field-error" data-testid="err-scopes">{move || field_error(result, "scopes").get()}</span>
+                </fieldset>
+                <p class="alert alert-error" role="alert" hidden=move || general_error(result)().is_none()>{general_error(result)}</p>
+                <button type="submit" class="button primary" data-testid="create-token" disabled=move || create.pending().get()>{tr(Msg::CreateToken)}</button>
+            </form>
+            {move || secret().map(|s| view! {
+                <div class="alert alert-ok" role="status">
+                    <p>{tr(Msg::TokenShownOnce)}</p>
+                    <code class="secret" data-testid="token-secret">{s}</code>
+                </div>
+            })}
+            <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty-state">{tr(Msg::NoTokens)}</p> }.into_any(),
+                        Ok(list) => {
+                            let rows = list.into_iter().map(|t| view! { <TokenRowView token=t on_change=move || version.update(|v| *v += 1)/> }).collect_view();
+                            view! {
+                                <div class="table-wrap">
+                                <table data-testid="tokens-table">
+                                    <thead><tr>
+                                        <th scope="col">{tr(Msg::TokenName)}</th>
+                                        <th scope="col">{tr(Msg::Scopes)}</th>
+                                        <th scope="col">{tr(Msg::Created)}</th>
+                                        <th scope="col">{tr(Msg::LastUsed)}</th>
+                                        <th scope="col">{tr(Msg::Actions)}</th>
+                                    </tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenRowView(token: TokenRow, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let id = token.id;
+    let revoke = Action::new(move |_: &()| async move { revoke_token(id).await });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = revoke.value().get() {
+            on_change();
+        }
+    });
+    let confirm_text = format!("{} {} ({})", tr(Msg::ConfirmRevoke), token.name, token.prefix);
+    let scopes = token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| tr(Msg::Never).to_string());
+    view! {
+        <tr>
+            <th scope="row">{token.name.clone()}<br/><code class="muted">{token.prefix.clone()}"…"</code></th>
+            <td>{scopes}</td>
+            <td>{fmt(Some(token.created_at))}<br/><span class="muted">{token.created_by.clone()}</span></td>
+            <td>{fmt(token.last_used_at)}</td>
+            <td>
+                {match token.revoked_at {
+                    Some(_) => view! { <span class="badge unknown">"○ " {tr(Msg::Revoked)}</span> }.into_any(),
+                    None => view! {
+                        <button class="button small danger" on:click=move |_| { if confirm(&confirm_text) { revoke.dispatch(()); } }>{tr(Msg::Revoke)}</button>
+                    }.into_any(),
+                }}
+                <span class="field-error">{move || revoke.value().get().and_then(|r| r.err()).map(|e| error_text(&e))}</span>
+            </td>
+        </tr>
+    }
+}

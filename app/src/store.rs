@@ -1,0 +1,12 @@
+//! Postgres access, one module per aggregate (server side only).
+//!
+//! Every query is parameterised (sqlx binds) and covered by a database test.
+//! Functions that change something take a transaction and append the audit
+//! entry in it (R-AUTH-4), so a change and its record commit together.
+
+pub mod audit;
+pub mod environments;
+pub mod login_failures;
+pub mod maintenance;
+pub mod tokens;
+pub mod users;

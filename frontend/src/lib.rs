@@ -1,0 +1,8 @@
+//! Browser entry point: hydrates what the server rendered.
+
+/// Called by the generated JS once the WASM module is loaded.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(opsdeck_app::App);
+}

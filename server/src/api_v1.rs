@@ -1,0 +1,86 @@
+//! The machine API under `/api/v1` (R-AUTH-3, R-MNT-3).
+//!
+//! Machines authenticate with `Authorization: Bearer <token>`; each route
+//! names the scope it needs. While maintenance mode is on, every route but
+//! `GET /api/v1/maintenance` answers 503 with the policy's body.
+
+use crate::api_error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use opsdeck_app::model::Scope;
+use opsdeck_app::store::tokens::{self, TokenIdentity};
+use serde_json::json;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/maintenance", get(maintenance_state))
+        .route("/environments", get(environments))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(state, maintenance_gate))
+}
+
+/// Answers 503 for everything but reading the maintenance state while maintenance is on.
+async fn maintenance_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_state_read = req.method() == Method::GET && req.uri().path().trim_end_matches('/').ends_with("/maintenance");
+    if !is_state_read {
+        match opsdeck_app::store::maintenance::get(&state.pool).await {
+            Ok(m) if m.active => {
+                return ApiError::Maintenance { message: m.message, estimated_end: m.estimated_end }.into_response();
+            }
+            Ok(_) => {}
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    next.run(req).await
+}
+
+/// Authenticates the bearer token of a request and checks its scope.
+async fn authorize(state: &AppState, parts: &axum::http::request::Parts, scope: Scope) -> Result<TokenIdentity, ApiError> {
+    if let Some(q) = parts.uri.query() {
+        let has_token = q.split('&').any(|kv| {
+            let key = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
+            matches!(key.as_str(), "token" | "access_token" | "api_token" | "apikey" | "api_key")
+        });
+        if has_token {
+            return Err(ApiError::TokenInQuery);
+        }
+    }
+    let secret = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let identity = tokens::authenticate(&state.pool, secret).await?.ok_or(ApiError::Unauthorized)?;
+    if !identity.scopes.contains(&scope) {
+        tracing::warn!(token_id = identity.id, scope = scope.as_str(), "token lacks scope");
+        return Err(ApiError::MissingScope(scope.as_str()));
+    }
+    Ok(identity)
+}
+
+/// `GET /api/v1/maintenance`: no token needed; the monitored service reads it.
+async fn maintenance_state(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let m = opsdeck_app::store::maintenance::get(&state.pool).await?;
+    Ok(Json(json!({
+        "maintenance": m.active,
+        "message": m.message,
+        "estimatedEndTime": m.estimated_end.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "startedAt": m.started_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    })))
+}
+
+/// `GET /api/v1/environments` (scope `deploy`): what is deployed where, for CI scripts.
+async fn environments(State(state): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+    let (parts, _) = req.into_parts();
+    authorize(&state, &parts, Scope::Deploy).await?;
+    let envs = opsdeck_app::store::environments::list(&state.pool).await?;
+    Ok(Json(json!({ "environments": envs })))
+}

@@ -1,0 +1,76 @@
+//! Start-up: connect, migrate, make sure an admin exists (R-AUTH-1).
+
+use crate::config::{redact_url, Config};
+use opsdeck_app::role::Role;
+use opsdeck_app::store::audit::Actor;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+/// Start-up failed; the message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot reach Postgres at {url}: {source}. Set DATABASE_URL to a reachable database.")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error during start-up: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("could not hash the admin password")]
+    Hash,
+}
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
+    PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(&config.database_url)
+        .await
+        .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })
+}
+
+/// Applies opsdeck's migrations and the session store's table.
+pub async fn migrate(pool: &PgPool) -> Result<(), StartError> {
+    MIGRATOR.run(pool).await?;
+    tower_sessions_sqlx_store::PostgresStore::new(pool.clone()).migrate().await?;
+    Ok(())
+}
+
+/// How the first admin was created, if it was.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminBootstrap {
+    AlreadyHadUsers,
+    CreatedWithConfiguredPassword,
+    /// The generated password: printed once by the caller, never stored in clear.
+    CreatedWithGeneratedPassword(String),
+}
+
+/// On the first start (no users at all) creates `admin`.
+pub async fn ensure_admin(pool: &PgPool, configured: Option<&str>) -> Result<AdminBootstrap, StartError> {
+    if opsdeck_app::store::users::count(pool).await? > 0 {
+        return Ok(AdminBootstrap::AlreadyHadUsers);
+    }
+    let (password, generated) = match configured {
+        Some(p) => (p.to_string(), false),
+        None => {
+            let mut bytes = [0u8; 18];
+            rand::Rng::fill(&mut rand::rng(), &mut bytes);
+            (bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(), true)
+        }
+    };
+    let pw = password.clone();
+    let hash = tokio::task::spawn_blocking(move || opsdeck_app::auth::password::hash(&pw))
+        .await
+        .map_err(|_| StartError::Hash)?
+        .map_err(|_| StartError::Hash)?;
+    let mut tx = pool.begin().await?;
+    let created = opsdeck_app::store::users::create(&mut tx, &Actor::system(), "admin", "Administrator", &hash, &[Role::Admin]).await?;
+    tx.commit().await?;
+    Ok(match (created, generated) {
+        (None, _) => AdminBootstrap::AlreadyHadUsers,
+        (Some(_), true) => AdminBootstrap::CreatedWithGeneratedPassword(password),
+        (Some(_), false) => AdminBootstrap::CreatedWithConfiguredPassword,
+    })
+}

@@ -1,0 +1,67 @@
+//! `opsdeck-server [serve|migrate|seed-demo]`
+
+use opsdeck_server::bootstrap::{self, AdminBootstrap};
+use opsdeck_server::config::Config;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("opsdeck: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    opsdeck_server::logging::init(&config.log_level);
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    match run(&command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "start-up failed");
+            eprintln!("opsdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: &str, config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = bootstrap::connect(&config).await?;
+    bootstrap::migrate(&pool).await?;
+    match command {
+        "migrate" => Ok(()),
+        "seed-demo" => {
+            let n = opsdeck_server::demo::seed(&pool).await?;
+            println!("opsdeck: demo data loaded ({n} new rows)");
+            Ok(())
+        }
+        "serve" => serve(config, pool).await,
+        other => Err(format!("unknown command `{other}`; use serve, migrate or seed-demo").into()),
+    }
+}
+
+async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
+    match bootstrap::ensure_admin(&pool, config.admin_password.as_deref()).await? {
+        AdminBootstrap::CreatedWithGeneratedPassword(pw) => {
+            // Printed once, on purpose, to the terminal only (not the JSON log).
+            println!("opsdeck: created user `admin` with password {pw} (shown once; change it under Account)");
+        }
+        AdminBootstrap::CreatedWithConfiguredPassword => {
+            println!("opsdeck: created user `admin` with the password from OPSDECK_ADMIN_PASSWORD");
+        }
+        AdminBootstrap::AlreadyHadUsers => {}
+    }
+    let addr = config.addr;
+    opsdeck_server::spawn_session_cleanup(pool.clone());
+    let app = opsdeck_server::web::router(opsdeck_server::state(config, pool));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tracing::info!(addr = %bound, "listening");
+    println!("opsdeck: listening on http://{bound}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
