@@ -106,6 +106,18 @@ pub fn evaluate_burn_rates(
         .collect()
 }
 
+/// Burn rate of a [`MinuteSeries`] over the minutes starting in `window`
+/// (`None` without counted minutes or with a zero budget).
+pub fn burn_rate_over(
+    series: &MinuteSeries,
+    window: &UtcInterval,
+    exclusions: &[Exclusion],
+    slo: &SlaPolicy,
+) -> Option<f64> {
+    let a = series.availability_in(window, exclusions).availability?;
+    burn_rate(1.0 - a, slo)
+}
+
 /// Evaluates every rule over a [`MinuteSeries`], windows ending at `now`
 /// (error ratio = 1 − availability of the minutes starting in the window).
 pub fn evaluate_burn_rates_on_series(
@@ -214,5 +226,8 @@ mod tests {
         );
         assert!(out[0].firing && out[1].firing && out[2].firing);
         assert!((out[0].short_burn.unwrap() - 1000.0).abs() < 1e-6);
+        let last_hour = UtcInterval::new(now - TimeDelta::hours(1), now);
+        let b = burn_rate_over(&s, &last_hour, &[], &SlaPolicy::default()).unwrap();
+        assert!((b - 1000.0 / 6.0).abs() < 1e-6);
     }
 }
