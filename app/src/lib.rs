@@ -85,6 +85,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let lang = request_lang();
     provide_context(lang);
+    // Effects run only in the browser: this marks the page as hydrated, which
+    // browser tests wait for before they click.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/opsdeck.css"/>
         <Title text="opsdeck"/>

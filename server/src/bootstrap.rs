@@ -22,7 +22,14 @@ pub enum StartError {
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+/// Connects to the configured database, creating it first if the server has none of that name.
 pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
+    use sqlx::migrate::MigrateDatabase;
+    let url = &config.database_url;
+    let connect_error = |source| StartError::Connect { url: redact_url(url), source };
+    if !sqlx::Postgres::database_exists(url).await.map_err(connect_error)? {
+        sqlx::Postgres::create_database(url).await.map_err(connect_error)?;
+    }
     PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(std::time::Duration::from_secs(5))

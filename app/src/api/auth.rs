@@ -20,10 +20,30 @@ pub async fn load_shell() -> Result<ShellState, AppError> {
     .await
 }
 
-/// Only local paths are followed after login, never another site.
+/// Only local paths are followed after login, never another site, and only
+/// visible ASCII (the value becomes a `Location` header).
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.len() <= 2048
+        && next.bytes().all(|b| (0x21..=0x7e).contains(&b));
     if ok { next.to_string() } else { "/".to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/audit?page=2"), "/audit?page=2");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/a b"), "/");
+        assert_eq!(safe_next("/ünïcode"), "/");
+    }
 }
 
 /// Checks the password, rotates the session id and signs the user in.

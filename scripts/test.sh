@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: format, clippy (ssr + hydrate), core on wasm32, unit and
+# database tests, then the browser tests against a real server and database.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_rust_tools
+ensure_postgres
+ensure_chromium
+ensure_node_modules
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "clippy, server build (ssr)"
+cargo clippy --workspace --exclude opsdeck-frontend --all-targets -- -D warnings
+
+say "clippy, browser build (hydrate, wasm32)"
+cargo clippy -p opsdeck-frontend --target wasm32-unknown-unknown --target-dir "$FRONT_TARGET_DIR" -- -D warnings
+
+say "core crate builds for wasm32"
+cargo check -p opsdeck --target wasm32-unknown-unknown --target-dir "$FRONT_TARGET_DIR"
+
+say "unit and database tests (each database test gets its own database)"
+# sqlx::test creates one database per test through the server's `postgres` database.
+DATABASE_URL="${DATABASE_URL%/*}/postgres" cargo test --workspace --exclude opsdeck-frontend
+
+say "browser tests"
+build_site
+bash end2end/run.sh
+say "all tests passed"

@@ -1,0 +1,12 @@
+//! Integration tests: the real server on a random port, real HTTP, and a
+//! fresh Postgres database per test (`#[sqlx::test]`, needs DATABASE_URL).
+
+mod api_v1;
+mod audit;
+mod auth;
+mod edge;
+mod health;
+mod maintenance;
+mod role_matrix;
+mod startup;
+mod support;

@@ -1,0 +1,88 @@
+//! R-AUTH-2: every server function × every role → allowed or refused, checked
+//! on the server. A server function missing from this table, or one that
+//! forgets its role check, fails here.
+
+use crate::support::*;
+use opsdeck_app::error::AppError;
+use opsdeck_app::role::Role;
+use sqlx::PgPool;
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anyone,
+    SignedIn,
+    Roles(&'static [Role]),
+}
+
+/// path, who may call it, arguments that reach the body.
+const MATRIX: &[(&str, Who, &[(&str, &str)])] = &[
+    ("/rpc/auth/load_shell", Who::Anyone, &[]),
+    ("/rpc/auth/login", Who::Anyone, &[("username", "nobody"), ("password", "wrong"), ("next", "/")]),
+    ("/rpc/auth/logout", Who::SignedIn, &[]),
+    ("/rpc/auth/change_password", Who::SignedIn, &[("current", "wrong-current"), ("new", "x"), ("repeat", "y")]),
+    ("/rpc/admin/list_users", Who::Roles(&[Role::Admin]), &[]),
+    ("/rpc/admin/create_user", Who::Roles(&[Role::Admin]), &[("username", "matrix"), ("display_name", ""), ("password", "short"), ("roles", "viewer")]),
+    ("/rpc/admin/set_roles", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("roles", "viewer")]),
+    ("/rpc/admin/set_disabled", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("disabled", "true")]),
+    ("/rpc/admin/reset_password", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("password", "long-enough-password")]),
+    ("/rpc/tokens/list", Who::Roles(&[Role::Admin]), &[]),
+    ("/rpc/tokens/create", Who::Roles(&[Role::Admin]), &[("name", ""), ("scopes", "")]),
+    ("/rpc/tokens/revoke", Who::Roles(&[Role::Admin]), &[("id", "999999")]),
+    ("/rpc/audit/list", Who::SignedIn, &[("page", "1"), ("actor", ""), ("action", "")]),
+    ("/rpc/overview/environments", Who::SignedIn, &[]),
+    ("/rpc/maintenance/set", Who::Roles(&[Role::Operator]), &[("on", "false"), ("message", ""), ("estimated_end", "")]),
+];
+
+fn allowed(who: Who, caller: Option<Role>) -> bool {
+    match (who, caller) {
+        (Who::Anyone, _) => true,
+        (_, None) => false,
+        (Who::SignedIn, Some(_)) => true,
+        (Who::Roles(roles), Some(r)) => r == Role::Admin || roles.contains(&r),
+    }
+}
+
+#[test]
+fn every_registered_server_function_is_in_the_matrix() {
+    let registered: std::collections::BTreeSet<String> =
+        leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
+    let listed: std::collections::BTreeSet<String> = MATRIX.iter().map(|(p, _, _)| p.to_string()).collect();
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(missing.is_empty(), "server functions without a role-matrix row: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows without a server function: {stale:?}");
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn each_server_function_checks_each_role_r_auth_2(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    for role in Role::ALL {
+        create_user(&pool, role.as_str(), &[role]).await;
+    }
+    let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+    let mut failures = Vec::new();
+    for (path, who, args) in MATRIX {
+        for caller in &callers {
+            // A fresh session per call: logout must not affect the next row.
+            let client = match caller {
+                Some(r) => app.signed_in(r.as_str()).await,
+                None => browser(),
+            };
+            let res = app.rpc(&client, path, args).await;
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap_or_default();
+            let err: Option<AppError> = serde_json::from_str(&body).ok();
+            let refused = matches!(err, Some(AppError::Forbidden | AppError::Unauthenticated));
+            let expect_allowed = allowed(*who, *caller);
+            let ok = if expect_allowed {
+                !refused && status != 403
+            } else {
+                refused && status == if caller.is_some() { 403 } else { 401 }
+            };
+            if !ok {
+                failures.push(format!("{path} as {caller:?}: expected allowed={expect_allowed}, got {status} {body}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "role matrix violations:\n{}", failures.join("\n"));
+}
