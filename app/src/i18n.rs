@@ -225,7 +225,10 @@ mod tests {
 
     #[test]
     fn language_cookie_is_read_from_header() {
-        assert_eq!(Lang::from_cookie_header("a=b; opsdeck_lang=ja"), Some(Lang::Ja));
+        assert_eq!(
+            Lang::from_cookie_header("a=b; opsdeck_lang=ja"),
+            Some(Lang::Ja)
+        );
         assert_eq!(Lang::from_cookie_header("opsdeck_lang=xx"), None);
         assert_eq!(Lang::from_cookie_header(""), None);
     }

@@ -11,7 +11,9 @@ pub fn zone(name: &str) -> Tz {
 
 /// `2026-12-06 02:00 JST`
 pub fn format(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+    at.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// `2026-12-06T02:00` for a `datetime-local` input.

@@ -110,10 +110,16 @@ mod tests {
 
     #[test]
     fn role_and_scope_lists() {
-        assert_eq!(roles("operator, viewer,viewer"), Ok(vec![Role::Viewer, Role::Operator]));
+        assert_eq!(
+            roles("operator, viewer,viewer"),
+            Ok(vec![Role::Viewer, Role::Operator])
+        );
         assert_eq!(roles(""), Err(Msg::ErrNoRole));
         assert_eq!(roles("root"), Err(Msg::ErrRoleUnknown));
-        assert_eq!(scopes("ingest,backup"), Ok(vec![Scope::Ingest, Scope::Backup]));
+        assert_eq!(
+            scopes("ingest,backup"),
+            Ok(vec![Scope::Ingest, Scope::Backup])
+        );
         assert_eq!(scopes("x"), Err(Msg::ErrScopeUnknown));
     }
 

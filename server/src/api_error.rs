@@ -48,7 +48,11 @@ impl IntoResponse for ApiError {
             ApiError::Maintenance { .. } => (StatusCode::SERVICE_UNAVAILABLE, "MAINTENANCE"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         };
-        if let ApiError::Maintenance { message, estimated_end } = self {
+        if let ApiError::Maintenance {
+            message,
+            estimated_end,
+        } = self
+        {
             let retry_after = estimated_end
                 .map(|end| (end - chrono::Utc::now()).num_seconds().max(60))
                 .unwrap_or(300);
@@ -66,9 +70,14 @@ impl IntoResponse for ApiError {
             }
             return res;
         }
-        let mut res = (status, Json(json!({"error": code, "message": self.to_string()}))).into_response();
+        let mut res = (
+            status,
+            Json(json!({"error": code, "message": self.to_string()})),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
     }

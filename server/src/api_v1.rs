@@ -26,11 +26,20 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// Answers 503 for everything but reading the maintenance state while maintenance is on.
 async fn maintenance_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let is_state_read = req.method() == Method::GET && req.uri().path().trim_end_matches('/').ends_with("/maintenance");
+    let is_state_read = req.method() == Method::GET
+        && req
+            .uri()
+            .path()
+            .trim_end_matches('/')
+            .ends_with("/maintenance");
     if !is_state_read {
         match opsdeck_app::store::maintenance::get(&state.pool).await {
             Ok(m) if m.active => {
-                return ApiError::Maintenance { message: m.message, estimated_end: m.estimated_end }.into_response();
+                return ApiError::Maintenance {
+                    message: m.message,
+                    estimated_end: m.estimated_end,
+                }
+                .into_response();
             }
             Ok(_) => {}
             Err(e) => return ApiError::from(e).into_response(),
@@ -40,11 +49,18 @@ async fn maintenance_gate(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// Authenticates the bearer token of a request and checks its scope.
-async fn authorize(state: &AppState, parts: &axum::http::request::Parts, scope: Scope) -> Result<TokenIdentity, ApiError> {
+async fn authorize(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    scope: Scope,
+) -> Result<TokenIdentity, ApiError> {
     if let Some(q) = parts.uri.query() {
         let has_token = q.split('&').any(|kv| {
             let key = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
-            matches!(key.as_str(), "token" | "access_token" | "api_token" | "apikey" | "api_key")
+            matches!(
+                key.as_str(),
+                "token" | "access_token" | "api_token" | "apikey" | "api_key"
+            )
         });
         if has_token {
             return Err(ApiError::TokenInQuery);
@@ -54,20 +70,31 @@ async fn authorize(state: &AppState, parts: &axum::http::request::Parts, scope: 
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or(ApiError::Unauthorized)?;
-    let identity = tokens::authenticate(&state.pool, secret).await?.ok_or(ApiError::Unauthorized)?;
+    let identity = tokens::authenticate(&state.pool, secret)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     if !identity.scopes.contains(&scope) {
-        tracing::warn!(token_id = identity.id, scope = scope.as_str(), "token lacks scope");
+        tracing::warn!(
+            token_id = identity.id,
+            scope = scope.as_str(),
+            "token lacks scope"
+        );
         return Err(ApiError::MissingScope(scope.as_str()));
     }
     Ok(identity)
 }
 
 /// `GET /api/v1/maintenance`: no token needed; the monitored service reads it.
-async fn maintenance_state(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn maintenance_state(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let m = opsdeck_app::store::maintenance::get(&state.pool).await?;
     Ok(Json(json!({
         "maintenance": m.active,
@@ -78,7 +105,10 @@ async fn maintenance_state(State(state): State<AppState>) -> Result<Json<serde_j
 }
 
 /// `GET /api/v1/environments` (scope `deploy`): what is deployed where, for CI scripts.
-async fn environments(State(state): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+async fn environments(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (parts, _) = req.into_parts();
     authorize(&state, &parts, Scope::Deploy).await?;
     let envs = opsdeck_app::store::environments::list(&state.pool).await?;

@@ -26,22 +26,35 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
     use sqlx::migrate::MigrateDatabase;
     let url = &config.database_url;
-    let connect_error = |source| StartError::Connect { url: redact_url(url), source };
-    if !sqlx::Postgres::database_exists(url).await.map_err(connect_error)? {
-        sqlx::Postgres::create_database(url).await.map_err(connect_error)?;
+    let connect_error = |source| StartError::Connect {
+        url: redact_url(url),
+        source,
+    };
+    if !sqlx::Postgres::database_exists(url)
+        .await
+        .map_err(connect_error)?
+    {
+        sqlx::Postgres::create_database(url)
+            .await
+            .map_err(connect_error)?;
     }
     PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(&config.database_url)
         .await
-        .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })
+        .map_err(|source| StartError::Connect {
+            url: redact_url(&config.database_url),
+            source,
+        })
 }
 
 /// Applies opsdeck's migrations and the session store's table.
 pub async fn migrate(pool: &PgPool) -> Result<(), StartError> {
     MIGRATOR.run(pool).await?;
-    tower_sessions_sqlx_store::PostgresStore::new(pool.clone()).migrate().await?;
+    tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
+        .migrate()
+        .await?;
     Ok(())
 }
 
@@ -55,7 +68,10 @@ pub enum AdminBootstrap {
 }
 
 /// On the first start (no users at all) creates `admin`.
-pub async fn ensure_admin(pool: &PgPool, configured: Option<&str>) -> Result<AdminBootstrap, StartError> {
+pub async fn ensure_admin(
+    pool: &PgPool,
+    configured: Option<&str>,
+) -> Result<AdminBootstrap, StartError> {
     if opsdeck_app::store::users::count(pool).await? > 0 {
         return Ok(AdminBootstrap::AlreadyHadUsers);
     }
@@ -64,7 +80,10 @@ pub async fn ensure_admin(pool: &PgPool, configured: Option<&str>) -> Result<Adm
         None => {
             let mut bytes = [0u8; 18];
             rand::Rng::fill(&mut rand::rng(), &mut bytes);
-            (bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(), true)
+            (
+                bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                true,
+            )
         }
     };
     let pw = password.clone();
@@ -73,7 +92,15 @@ pub async fn ensure_admin(pool: &PgPool, configured: Option<&str>) -> Result<Adm
         .map_err(|_| StartError::Hash)?
         .map_err(|_| StartError::Hash)?;
     let mut tx = pool.begin().await?;
-    let created = opsdeck_app::store::users::create(&mut tx, &Actor::system(), "admin", "Administrator", &hash, &[Role::Admin]).await?;
+    let created = opsdeck_app::store::users::create(
+        &mut tx,
+        &Actor::system(),
+        "admin",
+        "Administrator",
+        &hash,
+        &[Role::Admin],
+    )
+    .await?;
     tx.commit().await?;
     Ok(match (created, generated) {
         (None, _) => AdminBootstrap::AlreadyHadUsers,

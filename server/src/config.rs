@@ -34,7 +34,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("log_level", &self.log_level)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("time_zone", &self.time_zone)
@@ -52,7 +55,9 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:[REDACTED]{}", &url[..scheme_end + 3], &url[at..]),
+                Some((user, _)) => {
+                    format!("{}{user}:[REDACTED]{}", &url[..scheme_end + 3], &url[at..])
+                }
                 None => url.to_string(),
             }
         }
@@ -75,10 +80,14 @@ impl Config {
             problem: format!("`{tz_name}` is not an IANA time zone such as Asia/Tokyo"),
         })?;
         let idle = non_empty("OPSDECK_SESSION_IDLE_MINUTES").unwrap_or_else(|| "30".into());
-        let session_idle_minutes = idle.parse::<i64>().ok().filter(|m| (1..=7 * 24 * 60).contains(m)).ok_or(ConfigError {
-            name: "OPSDECK_SESSION_IDLE_MINUTES",
-            problem: format!("`{idle}` is not a number of minutes between 1 and 10080"),
-        })?;
+        let session_idle_minutes = idle
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (1..=7 * 24 * 60).contains(m))
+            .ok_or(ConfigError {
+                name: "OPSDECK_SESSION_IDLE_MINUTES",
+                problem: format!("`{idle}` is not a number of minutes between 1 and 10080"),
+            })?;
         Ok(Config {
             addr,
             database_url: non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -86,10 +95,13 @@ impl Config {
             log_level: non_empty("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             redis_url: non_empty("OPSDECK_REDIS_URL"),
             time_zone,
-            data_dir: non_empty("OPSDECK_DATA_DIR").unwrap_or_else(|| ".".into()).into(),
+            data_dir: non_empty("OPSDECK_DATA_DIR")
+                .unwrap_or_else(|| ".".into())
+                .into(),
             site_root: non_empty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             session_idle_minutes,
-            secure_cookies: non_empty("OPSDECK_SECURE_COOKIES").is_some_and(|v| v == "true" || v == "1"),
+            secure_cookies: non_empty("OPSDECK_SECURE_COOKIES")
+                .is_some_and(|v| v == "true" || v == "1"),
         })
     }
 
@@ -113,14 +125,20 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.time_zone, chrono_tz::Asia::Tokyo);
         let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("sekret-admin-pw"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("sekret-admin-pw"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn bad_values_name_the_variable() {
-        let e = Config::from_lookup(|k| (k == "OPSDECK_ADDR").then(|| "nowhere".to_string())).unwrap_err();
+        let e = Config::from_lookup(|k| (k == "OPSDECK_ADDR").then(|| "nowhere".to_string()))
+            .unwrap_err();
         assert_eq!(e.name, "OPSDECK_ADDR");
-        let e = Config::from_lookup(|k| (k == "OPSDECK_TIME_ZONE").then(|| "Mars/Base".to_string())).unwrap_err();
+        let e =
+            Config::from_lookup(|k| (k == "OPSDECK_TIME_ZONE").then(|| "Mars/Base".to_string()))
+                .unwrap_err();
         assert_eq!(e.name, "OPSDECK_TIME_ZONE");
     }
 }

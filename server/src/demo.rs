@@ -26,9 +26,36 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     let now = chrono::Utc::now();
     let envs = [
         ("Local", 0, None, None, None, "unknown", None, None),
-        ("Development", 1, Some("1.3.0-dev.4"), Some("9f1c2ab"), Some("blue"), "ok", Some(now - chrono::Duration::hours(3)), None),
-        ("Staging", 2, Some("1.3.0"), Some("4be07d1"), Some("green"), "ok", Some(now - chrono::Duration::days(1)), Some("approver")),
-        ("Production", 3, Some("1.2.3"), Some("c0ffee1"), Some("blue"), "ok", Some(now - chrono::Duration::days(9)), Some("approver")),
+        (
+            "Development",
+            1,
+            Some("1.3.0-dev.4"),
+            Some("9f1c2ab"),
+            Some("blue"),
+            "ok",
+            Some(now - chrono::Duration::hours(3)),
+            None,
+        ),
+        (
+            "Staging",
+            2,
+            Some("1.3.0"),
+            Some("4be07d1"),
+            Some("green"),
+            "ok",
+            Some(now - chrono::Duration::days(1)),
+            Some("approver"),
+        ),
+        (
+            "Production",
+            3,
+            Some("1.2.3"),
+            Some("c0ffee1"),
+            Some("blue"),
+            "ok",
+            Some(now - chrono::Duration::days(9)),
+            Some("approver"),
+        ),
     ];
     let mut tx = pool.begin().await?;
     for (name, position, version, commit, colour, health, last, approved) in envs {
@@ -48,15 +75,34 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
         .await?;
         if inserted.is_some() {
             created += 1;
-            audit::append(&mut tx, &Actor::system(), "environment.create", &format!("environment:{name}"), None, Some(json!({"name": name, "version": version}))).await?;
+            audit::append(
+                &mut tx,
+                &Actor::system(),
+                "environment.create",
+                &format!("environment:{name}"),
+                None,
+                Some(json!({"name": name, "version": version})),
+            )
+            .await?;
         }
     }
     for (username, display, role) in DEMO_USERS {
         if opsdeck_app::store::users::exists(&mut tx, username).await? {
             continue;
         }
-        let hash = opsdeck_app::auth::password::hash(&demo_password(username)).map_err(|_| sqlx::Error::Protocol("password hashing failed".into()))?;
-        if opsdeck_app::store::users::create(&mut tx, &Actor::system(), username, display, &hash, &[role]).await?.is_some() {
+        let hash = opsdeck_app::auth::password::hash(&demo_password(username))
+            .map_err(|_| sqlx::Error::Protocol("password hashing failed".into()))?;
+        if opsdeck_app::store::users::create(
+            &mut tx,
+            &Actor::system(),
+            username,
+            display,
+            &hash,
+            &[role],
+        )
+        .await?
+        .is_some()
+        {
             created += 1;
         }
     }

@@ -1,14 +1,16 @@
 //! `GET /health` in the policy's shape (R-MON-1).
 //!
-//! `status`, `timestamp` and `checks.{database,redis,disk,memory}`, each with
-//! its own `status`; 200 when every check is ok (a `skipped` Redis counts as
-//! not failing), 503 otherwise.
+//! `status` (`ok` or `degraded`), `timestamp` and
+//! `checks.{database,redis,disk,memory}`, each with its own `status`; 200 when
+//! every check is ok (a `skipped` Redis counts as not failing), 503 otherwise.
+//! This module measures; the core crate's `HealthBuilder` shapes and judges.
 
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use opsdeck::health::{CheckStatus, HealthBuilder, HealthPolicy};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,27 +21,53 @@ const MEMORY_LIMIT_PERCENT: f64 = 80.0;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn health(State(state): State<AppState>) -> Response {
-    let (database, redis) = tokio::join!(check_database(&state), check_redis(state.config.redis_url.as_deref()));
+    let (database, redis) = tokio::join!(
+        check_database(&state),
+        check_redis(state.config.redis_url.as_deref())
+    );
     let data_dir = state.config.data_dir.clone();
-    let (disk, memory) = tokio::task::spawn_blocking(move || (check_disk(&data_dir), check_memory()))
-        .await
-        .unwrap_or_else(|_| (json!({"status": "error"}), json!({"status": "error"})));
-    let checks = json!({ "database": database, "redis": redis, "disk": disk, "memory": memory });
-    let healthy = checks
-        .as_object()
-        .is_some_and(|c| c.values().all(|v| matches!(v["status"].as_str(), Some("ok" | "skipped"))));
-    let body = json!({
-        "status": if healthy { "ok" } else { "error" },
-        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "checks": checks,
-    });
-    let code = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let (disk, memory) =
+        tokio::task::spawn_blocking(move || (check_disk(&data_dir), check_memory()))
+            .await
+            .unwrap_or_else(|_| (json!({"status": "error"}), json!({"status": "error"})));
+    // The core crate owns the document's shape and the ok/degraded verdict.
+    let mut doc = HealthBuilder::new(chrono::Utc::now());
+    for (name, check) in [
+        ("database", database),
+        ("redis", redis),
+        ("disk", disk),
+        ("memory", memory),
+    ] {
+        let (status, details) = split_status(check);
+        doc = doc.check_with(name, status, details);
+    }
+    let (body, code) = doc.build(&HealthPolicy::default());
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (code, Json(body)).into_response()
+}
+
+/// `{"status": "ok", "latencyMs": 3}` → (`CheckStatus::Ok`, `{"latencyMs": 3}`).
+fn split_status(check: Value) -> (CheckStatus, serde_json::Map<String, Value>) {
+    let mut details = match check {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let status = match details.remove("status") {
+        Some(Value::String(s)) if s == "ok" => CheckStatus::Ok,
+        Some(Value::String(s)) if s == "skipped" => CheckStatus::Skipped,
+        Some(Value::String(s)) => CheckStatus::Failed { status: s },
+        _ => CheckStatus::NoStatus,
+    };
+    (status, details)
 }
 
 async fn check_database(state: &AppState) -> Value {
     let started = Instant::now();
-    let result = tokio::time::timeout(CHECK_TIMEOUT, sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool)).await;
+    let result = tokio::time::timeout(
+        CHECK_TIMEOUT,
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
+    )
+    .await;
     let latency_ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(Ok(_)) => json!({"status": "ok", "latencyMs": latency_ms}),
@@ -59,8 +87,14 @@ fn redis_target(url: &str) -> Option<(String, Option<String>)> {
         Some((auth, hp)) => (Some(auth), hp),
         None => (None, rest),
     };
-    let password = auth.map(|a| a.rsplit(':').next().unwrap_or(a).to_string()).filter(|p| !p.is_empty());
-    let hostport = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:6379") };
+    let password = auth
+        .map(|a| a.rsplit(':').next().unwrap_or(a).to_string())
+        .filter(|p| !p.is_empty());
+    let hostport = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:6379")
+    };
     Some((hostport, password))
 }
 
@@ -119,7 +153,9 @@ fn check_disk(data_dir: &std::path::Path) -> Value {
                 "totalBytes": d.total_space(),
             })
         }
-        _ => json!({"status": "error", "error": "volume not found", "path": path.display().to_string()}),
+        _ => {
+            json!({"status": "error", "error": "volume not found", "path": path.display().to_string()})
+        }
     }
 }
 
@@ -131,7 +167,11 @@ fn check_memory() -> Value {
     sys.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[pid]), true);
     let rss = sys.process(pid).map(|p| p.memory()).unwrap_or(0);
     let total = sys.total_memory();
-    let used_percent = if total > 0 { sys.used_memory() as f64 * 100.0 / total as f64 } else { 0.0 };
+    let used_percent = if total > 0 {
+        sys.used_memory() as f64 * 100.0 / total as f64
+    } else {
+        0.0
+    };
     json!({
         "status": if total > 0 && used_percent < MEMORY_LIMIT_PERCENT { "ok" } else { "error" },
         "processRssBytes": rss,
@@ -147,15 +187,24 @@ mod tests {
 
     #[test]
     fn redis_urls() {
-        assert_eq!(redis_target("redis://127.0.0.1"), Some(("127.0.0.1:6379".into(), None)));
-        assert_eq!(redis_target("redis://:pw@h:7000/2"), Some(("h:7000".into(), Some("pw".into()))));
+        assert_eq!(
+            redis_target("redis://127.0.0.1"),
+            Some(("127.0.0.1:6379".into(), None))
+        );
+        assert_eq!(
+            redis_target("redis://:pw@h:7000/2"),
+            Some(("h:7000".into(), Some("pw".into())))
+        );
         assert_eq!(redis_target("http://x"), None);
     }
 
     #[tokio::test]
     async fn redis_is_skipped_without_url_and_fails_on_closed_port() {
         assert_eq!(check_redis(None).await["status"], "skipped");
-        assert_eq!(check_redis(Some("redis://127.0.0.1:1")).await["status"], "error");
+        assert_eq!(
+            check_redis(Some("redis://127.0.0.1:1")).await["status"],
+            "error"
+        );
     }
 
     #[test]

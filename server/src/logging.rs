@@ -20,9 +20,19 @@ const REDACTED: &str = "[REDACTED]";
 /// Field names whose values never reach the log.
 fn is_secret_field(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["authorization", "cookie", "password", "passwd", "token", "secret", "email", "e_mail", "mail"]
-        .iter()
-        .any(|s| n.contains(s))
+    [
+        "authorization",
+        "cookie",
+        "password",
+        "passwd",
+        "token",
+        "secret",
+        "email",
+        "e_mail",
+        "mail",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
 }
 
 /// Masks e-mail addresses, `Bearer …` credentials and `odk_…` tokens in free text.
@@ -48,7 +58,12 @@ pub fn redact_text(text: &str) -> String {
 fn looks_like_email(word: &str) -> bool {
     let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
     match trimmed.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
         None => false,
     }
 }
@@ -120,7 +135,12 @@ impl<S> Layer<S> for JsonLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn on_new_span(&self, attrs: &tracing::span::Attributes<'_>, id: &tracing::span::Id, ctx: Context<'_, S>) {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
         let mut fields = Map::new();
         attrs.record(&mut JsonVisitor(&mut fields));
         if let Some(span) = ctx.span(id) {
@@ -128,7 +148,12 @@ where
         }
     }
 
-    fn on_record(&self, id: &tracing::span::Id, values: &tracing::span::Record<'_>, ctx: Context<'_, S>) {
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
         if let Some(span) = ctx.span(id) {
             let mut ext = span.extensions_mut();
             if let Some(SpanFields(fields)) = ext.get_mut::<SpanFields>() {
@@ -140,7 +165,10 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
         let mut line = Map::new();
-        line.insert("level".into(), Value::String(meta.level().as_str().to_ascii_lowercase()));
+        line.insert(
+            "level".into(),
+            Value::String(meta.level().as_str().to_ascii_lowercase()),
+        );
         line.insert(
             "time".into(),
             Value::String(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
@@ -236,7 +264,8 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        let lines = capture(|| tracing::info!(password = "hunter2hunter2", new_password = "x", "login"));
+        let lines =
+            capture(|| tracing::info!(password = "hunter2hunter2", new_password = "x", "login"));
         assert_eq!(lines[0]["password"], REDACTED);
         assert_eq!(lines[0]["new_password"], REDACTED);
         assert!(!lines[0].to_string().contains("hunter2"));
@@ -267,7 +296,10 @@ mod tests {
 
     #[test]
     fn plain_text_survives() {
-        assert_eq!(redact_text("deploy v1.2.0 to staging"), "deploy v1.2.0 to staging");
+        assert_eq!(
+            redact_text("deploy v1.2.0 to staging"),
+            "deploy v1.2.0 to staging"
+        );
         assert_eq!(redact_text("@here look"), "@here look");
     }
 }

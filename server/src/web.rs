@@ -15,7 +15,9 @@ use opsdeck_app::i18n::Lang;
 use opsdeck_app::{shell, App};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -31,7 +33,9 @@ fn is_public_path(path: &str) -> bool {
     path == "/login"
         || path == "/health"
         || path == "/favicon.ico"
-        || ["/pkg/", "/rpc/", "/api/", "/lang/", "/assets/"].iter().any(|p| path.starts_with(p))
+        || ["/pkg/", "/rpc/", "/api/", "/lang/", "/assets/"]
+            .iter()
+            .any(|p| path.starts_with(p))
 }
 
 /// Request ids: a per-process random prefix and a counter, cheap and unique enough to grep.
@@ -44,7 +48,9 @@ struct CounterRequestId {
 impl MakeRequestId for CounterRequestId {
     fn make_request_id<B>(&mut self, _req: &axum::http::Request<B>) -> Option<RequestId> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n}", self.prefix)).ok().map(RequestId::new)
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -60,7 +66,9 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(state.config.session_idle_minutes)));
+        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
+            state.config.session_idle_minutes,
+        )));
 
     let request_ids = CounterRequestId {
         prefix: format!("{:08x}", rand::random::<u32>()),
@@ -102,23 +110,37 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Full page loads of signed-in areas go to the login page first, then back (R-AUTH-1).
-async fn sign_in_redirect(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
+async fn sign_in_redirect(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
     if req.method() != Method::GET || is_public_path(&path) {
         return next.run(req).await;
     }
     let user = match opsdeck_app::auth::session::user_of(&session).await {
-        Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch).await.ok().flatten(),
+        Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
+            .await
+            .ok()
+            .flatten(),
         _ => None,
     };
     if user.is_some() {
         return next.run(req).await;
     }
-    let wanted = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let wanted = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let encoded: String = wanted
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect();
@@ -130,7 +152,8 @@ async fn sign_in_redirect(State(state): State<AppState>, session: Session, req: 
 async fn same_origin_posts(req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let headers = req.headers();
-        let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+        let cross_site =
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
         let origin_host = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
@@ -157,7 +180,11 @@ async fn set_lang(Path(code): Path<String>, Query(q): Query<NextParam>) -> Respo
     let Some(lang) = Lang::from_code(&code) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
-    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE, lang.code());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        Lang::COOKIE,
+        lang.code()
+    );
     let mut res = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);

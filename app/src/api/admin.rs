@@ -2,9 +2,13 @@
 
 use crate::error::AppError;
 use crate::model::UserRow;
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use crate::{auth::guard::rpc, role::{Access, Role}, store::audit::Actor};
+use crate::{
+    auth::guard::rpc,
+    role::{Access, Role},
+    store::audit::Actor,
+};
+use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
@@ -12,32 +16,55 @@ const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
 /// Every user with their roles.
 #[server(prefix = "/rpc", endpoint = "admin/list_users")]
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
-    rpc(ADMIN, |call| async move { Ok(crate::store::users::list(&call.ctx.pool).await?) }).await
+    rpc(ADMIN, |call| async move {
+        Ok(crate::store::users::list(&call.ctx.pool).await?)
+    })
+    .await
 }
 
 /// Creates a user. `roles` is comma-separated, e.g. `viewer,operator`.
 #[server(prefix = "/rpc", endpoint = "admin/create_user")]
-pub async fn create_user(username: String, display_name: String, password: String, roles: String) -> Result<i64, AppError> {
+pub async fn create_user(
+    username: String,
+    display_name: String,
+    password: String,
+    roles: String,
+) -> Result<i64, AppError> {
     use crate::i18n::Msg;
     use crate::validate;
     rpc(ADMIN, |call| async move {
         let username = username.trim().to_lowercase();
-        let display_name = if display_name.trim().is_empty() { username.clone() } else { display_name.trim().to_string() };
+        let display_name = if display_name.trim().is_empty() {
+            username.clone()
+        } else {
+            display_name.trim().to_string()
+        };
         let parsed_roles = validate::roles(&roles);
         let mut check = validate::Check::default();
         check
             .field("username", validate::username(&username))
-            .field("display_name", (display_name.chars().count() > 80).then_some(Msg::ErrTooLong))
+            .field(
+                "display_name",
+                (display_name.chars().count() > 80).then_some(Msg::ErrTooLong),
+            )
             .field("password", validate::new_password(&password))
             .field("roles", parsed_roles.as_ref().err().copied())
             .finish()?;
         let roles = parsed_roles.map_err(|m| AppError::field("roles", m))?;
-        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password)).await.map_err(|_| AppError::Internal)??;
+        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+            .await
+            .map_err(|_| AppError::Internal)??;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
-        let id = crate::store::users::create(&mut tx, &actor, &username, &display_name, &hash, &roles)
-            .await?
-            .ok_or_else(|| AppError::Conflict(crate::error::FieldError::new("username", Msg::ErrUsernameTaken)))?;
+        let id =
+            crate::store::users::create(&mut tx, &actor, &username, &display_name, &hash, &roles)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Conflict(crate::error::FieldError::new(
+                        "username",
+                        Msg::ErrUsernameTaken,
+                    ))
+                })?;
         tx.commit().await?;
         Ok(id)
     })
@@ -66,7 +93,10 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
     rpc(ADMIN, |call| async move {
         let me = call.user()?;
         if disabled && me.id == user_id {
-            return Err(AppError::field("user", crate::i18n::Msg::ErrCannotDisableSelf));
+            return Err(AppError::field(
+                "user",
+                crate::i18n::Msg::ErrCannotDisableSelf,
+            ));
         }
         let actor = Actor::user(me);
         let mut tx = call.ctx.pool.begin().await?;
@@ -83,8 +113,12 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
 #[server(prefix = "/rpc", endpoint = "admin/reset_password")]
 pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppError> {
     rpc(ADMIN, |call| async move {
-        crate::validate::Check::default().field("password", crate::validate::new_password(&password)).finish()?;
-        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password)).await.map_err(|_| AppError::Internal)??;
+        crate::validate::Check::default()
+            .field("password", crate::validate::new_password(&password))
+            .finish()?;
+        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+            .await
+            .map_err(|_| AppError::Internal)??;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
         crate::store::users::set_password(&mut tx, &actor, user_id, &hash, "user.password_reset")

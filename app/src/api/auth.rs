@@ -2,9 +2,9 @@
 
 use crate::error::AppError;
 use crate::model::ShellState;
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{auth::guard::rpc, role::Access};
+use leptos::prelude::*;
 
 /// Who is signed in and whether maintenance mode is on; every page reads it.
 #[server(prefix = "/rpc", endpoint = "auth/load_shell")]
@@ -28,7 +28,11 @@ pub fn safe_next(next: &str) -> String {
         && !next.contains('\\')
         && next.len() <= 2048
         && next.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if ok { next.to_string() } else { "/".to_string() }
+    if ok {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 #[cfg(test)]
@@ -55,18 +59,34 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
         let username = username.trim().to_lowercase();
         let mut check = crate::validate::Check::default();
         check
-            .field("username", username.is_empty().then_some(crate::i18n::Msg::ErrRequired))
-            .field("password", password.is_empty().then_some(crate::i18n::Msg::ErrRequired))
+            .field(
+                "username",
+                username.is_empty().then_some(crate::i18n::Msg::ErrRequired),
+            )
+            .field(
+                "password",
+                password.is_empty().then_some(crate::i18n::Msg::ErrRequired),
+            )
             .finish()?;
         let pool = &call.ctx.pool;
-        let address = crate::auth::guard::client_addr().await.map(|a| a.to_string());
-        if let Some(secs) = login_failures::retry_after(pool, call.ctx.login_limits, &username, address.as_deref()).await? {
+        let address = crate::auth::guard::client_addr()
+            .await
+            .map(|a| a.to_string());
+        if let Some(secs) =
+            login_failures::retry_after(pool, call.ctx.login_limits, &username, address.as_deref())
+                .await?
+        {
             tracing::warn!(address = ?address, "login throttled");
-            return Err(AppError::RateLimited { retry_after_secs: secs });
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs,
+            });
         }
         let creds = users::credentials(pool, &username).await?;
         // Verify against a decoy for unknown users: same time, same answer.
-        let hash = creds.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| password::decoy_hash().to_string());
+        let hash = creds
+            .as_ref()
+            .map(|c| c.password_hash.clone())
+            .unwrap_or_else(|| password::decoy_hash().to_string());
         let password_ok = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
             .await
             .map_err(|_| AppError::Internal)?;
@@ -108,11 +128,19 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
         check
             .field("current", current.is_empty().then_some(Msg::ErrRequired))
             .field("new", crate::validate::new_password(&new))
-            .field("repeat", (new != repeat).then_some(Msg::ErrPasswordMismatch))
+            .field(
+                "repeat",
+                (new != repeat).then_some(Msg::ErrPasswordMismatch),
+            )
             .finish()?;
-        let creds = crate::store::users::credentials(&call.ctx.pool, &user.username).await?.ok_or(AppError::Unauthenticated)?;
+        let creds = crate::store::users::credentials(&call.ctx.pool, &user.username)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let (ok, new_hash) = tokio::task::spawn_blocking(move || {
-            (password::verify(&current, &creds.password_hash), password::hash(&new))
+            (
+                password::verify(&current, &creds.password_hash),
+                password::hash(&new),
+            )
         })
         .await
         .map_err(|_| AppError::Internal)?;
@@ -121,9 +149,15 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
         }
         let mut tx = call.ctx.pool.begin().await?;
         let actor = crate::store::audit::Actor::user(&user);
-        let epoch = crate::store::users::set_password(&mut tx, &actor, user.id, &new_hash?, "user.password_change")
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let epoch = crate::store::users::set_password(
+            &mut tx,
+            &actor,
+            user.id,
+            &new_hash?,
+            "user.password_change",
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         session::sign_in(&call.session, user.id, epoch).await
     })

@@ -2,16 +2,23 @@
 
 use crate::error::AppError;
 use crate::model::{CreatedToken, TokenRow};
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use crate::{auth::guard::rpc, role::{Access, Role}, store::audit::Actor};
+use crate::{
+    auth::guard::rpc,
+    role::{Access, Role},
+    store::audit::Actor,
+};
+use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
 
 #[server(prefix = "/rpc", endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
-    rpc(ADMIN, |call| async move { Ok(crate::store::tokens::list(&call.ctx.pool).await?) }).await
+    rpc(ADMIN, |call| async move {
+        Ok(crate::store::tokens::list(&call.ctx.pool).await?)
+    })
+    .await
 }
 
 /// Creates a token with comma-separated scopes; the secret is in the answer, once.

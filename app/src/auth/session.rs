@@ -28,7 +28,10 @@ pub async fn user_of(session: &Session) -> Result<Option<(i64, i64)>, AppError> 
 /// Signs `user_id` in: a new session id first (no fixation), then the user.
 pub async fn sign_in(session: &Session, user_id: i64, epoch: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID, user_id).await.map_err(session_error)?;
+    session
+        .insert(USER_ID, user_id)
+        .await
+        .map_err(session_error)?;
     session.insert(EPOCH, epoch).await.map_err(session_error)
 }
 

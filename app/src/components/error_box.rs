@@ -12,7 +12,12 @@ pub fn error_text(e: &AppError) -> String {
         AppError::Forbidden => tr(Msg::ErrForbidden).to_string(),
         AppError::InvalidCredentials => tr(Msg::ErrInvalidCredentials).to_string(),
         AppError::RateLimited { retry_after_secs } => {
-            format!("{} {} {}", tr(Msg::ErrRateLimited), retry_after_secs, tr(Msg::Seconds))
+            format!(
+                "{} {} {}",
+                tr(Msg::ErrRateLimited),
+                retry_after_secs,
+                tr(Msg::Seconds)
+            )
         }
         AppError::Validation(errors) => errors
             .iter()

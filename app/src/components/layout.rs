@@ -34,7 +34,9 @@ fn login_href(path: &str) -> String {
 pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -93,9 +95,18 @@ fn Frame(user: CurrentUser, children: Children) -> impl IntoView {
         Lang::Ja => (Lang::En, "English"),
     };
     let lang_href = move || {
-        format!("/lang/{}?next={}", switch_to.0.code(), urlencode(&location.pathname.get()))
+        format!(
+            "/lang/{}?next={}",
+            switch_to.0.code(),
+            urlencode(&location.pathname.get())
+        )
     };
-    let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let roles = user
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let logout = ServerAction::<Logout>::new();
     let nav = NAV
         .into_iter()

@@ -6,9 +6,15 @@ use leptos::prelude::*;
 
 /// `href_for(page)` builds the link of a page number.
 #[component]
-pub fn Pager(page: u32, page_count: u32, href_for: impl Fn(u32) -> String + 'static) -> impl IntoView {
-    let prev = (page > 1).then(|| view! { <a class="button" href=href_for(page - 1)>"← " {tr(Msg::Previous)}</a> });
-    let next = (page < page_count).then(|| view! { <a class="button" href=href_for(page + 1)>{tr(Msg::Next)} " →"</a> });
+pub fn Pager(
+    page: u32,
+    page_count: u32,
+    href_for: impl Fn(u32) -> String + 'static,
+) -> impl IntoView {
+    let prev = (page > 1)
+        .then(|| view! { <a class="button" href=href_for(page - 1)>"← " {tr(Msg::Previous)}</a> });
+    let next = (page < page_count)
+        .then(|| view! { <a class="button" href=href_for(page + 1)>{tr(Msg::Next)} " →"</a> });
     view! {
         <nav class="pager" aria-label="pagination">
             {prev}

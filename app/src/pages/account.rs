@@ -15,7 +15,11 @@ pub fn AccountPage() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let change = Action::new(move |_: &()| {
-        let (c, n, r) = (current.get_untracked(), new.get_untracked(), repeat.get_untracked());
+        let (c, n, r) = (
+            current.get_untracked(),
+            new.get_untracked(),
+            repeat.get_untracked(),
+        );
         async move { change_password(c, n, r).await }
     });
     let result = change.value();
@@ -27,7 +31,9 @@ pub fn AccountPage() -> impl IntoView {
     // Validate as you type where cheap; the server checks again.
     let repeat_error = Signal::derive(move || {
         let (n, r) = (new.get(), repeat.get());
-        (!r.is_empty() && n != r).then(|| tr(Msg::ErrPasswordMismatch)).or_else(|| field_error(result, "repeat").get())
+        (!r.is_empty() && n != r)
+            .then(|| tr(Msg::ErrPasswordMismatch))
+            .or_else(|| field_error(result, "repeat").get())
     });
     view! {
         <Title text=tr(Msg::AccountTitle)/>

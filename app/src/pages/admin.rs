@@ -3,6 +3,7 @@
 
 use crate::api::admin::{create_user, list_users, reset_password, set_disabled, set_roles};
 use crate::api::tokens::{create_token, list_tokens, revoke_token};
+use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::field::{field_error, Field};
 use crate::components::layout::use_shell;
@@ -11,7 +12,6 @@ use crate::i18n::Msg;
 use crate::model::{Scope, TokenRow, UserRow};
 use crate::role::Role;
 use crate::tr;
-use crate::components::confirm::confirm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -30,7 +30,11 @@ where
 
 /// A checkbox per item; the selection is kept as a comma-separated list.
 #[component]
-fn CheckList(name: &'static str, items: Vec<&'static str>, selected: RwSignal<Vec<&'static str>>) -> impl IntoView {
+fn CheckList(
+    name: &'static str,
+    items: Vec<&'static str>,
+    selected: RwSignal<Vec<&'static str>>,
+) -> impl IntoView {
     items
         .into_iter()
         .map(|item| {
@@ -88,7 +92,12 @@ fn UsersSection() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let roles = RwSignal::new(vec!["viewer"]);
     let create = Action::new(move |_: &()| {
-        let args = (username.get_untracked(), display_name.get_untracked(), password.get_untracked(), roles.get_untracked().join(","));
+        let args = (
+            username.get_untracked(),
+            display_name.get_untracked(),
+            password.get_untracked(),
+            roles.get_untracked().join(","),
+        );
         async move { create_user(args.0, args.1, args.2, args.3).await }
     });
     Effect::new(move |_| {
@@ -148,7 +157,10 @@ fn UsersSection() -> impl IntoView {
 }
 
 #[component]
-fn UserRowView(user: UserRow, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn UserRowView(
+    user: UserRow,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = user.id;
     let name = user.username.clone();
     let roles = RwSignal::new(user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>());
@@ -166,7 +178,9 @@ fn UserRowView(user: UserRow, on_change: impl Fn() + Copy + Send + Sync + 'stati
         async move { reset_password(id, p).await }
     });
     Effect::new(move |_| {
-        if matches!(toggle.value().get(), Some(Ok(_))) || matches!(save_roles.value().get(), Some(Ok(_))) {
+        if matches!(toggle.value().get(), Some(Ok(_)))
+            || matches!(save_roles.value().get(), Some(Ok(_)))
+        {
             on_change();
         }
     });
@@ -174,12 +188,16 @@ fn UserRowView(user: UserRow, on_change: impl Fn() + Copy + Send + Sync + 'stati
     let confirm_text = format!("{} {}", tr(Msg::ConfirmDisable), name);
     let role_names: Vec<&'static str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     let errors = move || {
-        [save_roles.value().get().and_then(|r| r.err()), toggle.value().get().and_then(|r| r.err()), reset.value().get().and_then(|r| r.err())]
-            .into_iter()
-            .flatten()
-            .map(|e| error_text(&e))
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            save_roles.value().get().and_then(|r| r.err()),
+            toggle.value().get().and_then(|r| r.err()),
+            reset.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| error_text(&e))
+        .collect::<Vec<_>>()
+        .join(" ")
     };
     view! {
         <tr data-testid=format!("user-{name}")>
@@ -279,7 +297,10 @@ fn TokensSection() -> impl IntoView {
 }
 
 #[component]
-fn TokenRowView(token: TokenRow, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn TokenRowView(
+    token: TokenRow,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = token.id;
     let revoke = Action::new(move |_: &()| async move { revoke_token(id).await });
     Effect::new(move |_| {
@@ -287,9 +308,22 @@ fn TokenRowView(token: TokenRow, on_change: impl Fn() + Copy + Send + Sync + 'st
             on_change();
         }
     });
-    let confirm_text = format!("{} {} ({})", tr(Msg::ConfirmRevoke), token.name, token.prefix);
-    let scopes = token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| tr(Msg::Never).to_string());
+    let confirm_text = format!(
+        "{} {} ({})",
+        tr(Msg::ConfirmRevoke),
+        token.name,
+        token.prefix
+    );
+    let scopes = token
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| tr(Msg::Never).to_string())
+    };
     view! {
         <tr>
             <th scope="row">{token.name.clone()}<br/><code class="muted">{token.prefix.clone()}"…"</code></th>

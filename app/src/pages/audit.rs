@@ -12,7 +12,9 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 fn short_json(v: &Option<serde_json::Value>) -> String {
-    v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "—".into())
+    v.as_ref()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "—".into())
 }
 
 #[component]
@@ -20,11 +22,21 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         query.with(|q| {
-            let page = q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-            (page, q.get("actor").unwrap_or_default(), q.get("action").unwrap_or_default())
+            let page = q
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1);
+            (
+                page,
+                q.get("actor").unwrap_or_default(),
+                q.get("action").unwrap_or_default(),
+            )
         })
     };
-    let rows = Resource::new(params, |(page, actor, action)| list_audit(page, actor, action));
+    let rows = Resource::new(params, |(page, actor, action)| {
+        list_audit(page, actor, action)
+    });
     let shell = use_shell();
     view! {
         <Title text=tr(Msg::AuditTitle)/>

@@ -1,6 +1,7 @@
 //! Emergency maintenance mode (R-MNT-3): operators switch it; everyone sees the state.
 
 use crate::api::maintenance::set_maintenance;
+use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::field::{field_error, Field};
 use crate::components::layout::{use_shell, ShellRefresh};
@@ -9,7 +10,6 @@ use crate::i18n::Msg;
 use crate::model::{MaintenanceView, ShellState};
 use crate::role::{Access, Role};
 use crate::tr;
-use crate::components::confirm::confirm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -39,12 +39,32 @@ pub fn MaintenancePage() -> impl IntoView {
 
 #[component]
 fn MaintenanceControls(state: ShellState) -> impl IntoView {
-    let ShellState { user, maintenance, time_zone } = state;
+    let ShellState {
+        user,
+        maintenance,
+        time_zone,
+    } = state;
     let tz = crate::time::zone(&time_zone);
-    let can_switch = user.as_ref().is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
-    let MaintenanceView { active, message, estimated_end, started_at, started_by } = maintenance;
-    let message = RwSignal::new(if message.is_empty() { tr(Msg::MaintenanceDefaultMessage).to_string() } else { message });
-    let end = RwSignal::new(estimated_end.map(|t| crate::time::to_input(t, tz)).unwrap_or_default());
+    let can_switch = user
+        .as_ref()
+        .is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
+    let MaintenanceView {
+        active,
+        message,
+        estimated_end,
+        started_at,
+        started_by,
+    } = maintenance;
+    let message = RwSignal::new(if message.is_empty() {
+        tr(Msg::MaintenanceDefaultMessage).to_string()
+    } else {
+        message
+    });
+    let end = RwSignal::new(
+        estimated_end
+            .map(|t| crate::time::to_input(t, tz))
+            .unwrap_or_default(),
+    );
     let switch = Action::new(move |on: &bool| {
         let on = *on;
         let (m, e) = (message.get_untracked(), end.get_untracked());
@@ -62,7 +82,11 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
         Some(Err(e)) => Some(error_text(&e)),
         _ => None,
     };
-    let answer = if active { Msg::MaintenanceOnAnswer } else { Msg::MaintenanceOffAnswer };
+    let answer = if active {
+        Msg::MaintenanceOnAnswer
+    } else {
+        Msg::MaintenanceOffAnswer
+    };
     let since = started_at.map(|t| {
         view! {
             <p>{tr(Msg::MaintenanceSince)} ": " {crate::time::format(t, tz)} " " {tr(Msg::MaintenanceBy)} " " {started_by.clone().unwrap_or_default()}</p>
@@ -70,7 +94,11 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (on, question) = if active { (false, Msg::MaintenanceConfirmOff) } else { (true, Msg::MaintenanceConfirmOn) };
+        let (on, question) = if active {
+            (false, Msg::MaintenanceConfirmOff)
+        } else {
+            (true, Msg::MaintenanceConfirmOn)
+        };
         if confirm(tr(question)) {
             switch.dispatch(on);
         }

@@ -13,7 +13,10 @@ use leptos_meta::Title;
 fn answer(envs: &[EnvironmentRow]) -> Msg {
     if envs.is_empty() || envs.iter().all(|e| e.health == HealthLevel::Unknown) {
         Msg::OverviewAnswerUnknown
-    } else if envs.iter().all(|e| matches!(e.health, HealthLevel::Ok | HealthLevel::Unknown)) {
+    } else if envs
+        .iter()
+        .all(|e| matches!(e.health, HealthLevel::Ok | HealthLevel::Unknown))
+    {
         Msg::OverviewAnswerOk
     } else {
         Msg::OverviewAnswerWarn

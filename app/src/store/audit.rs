@@ -72,7 +72,10 @@ pub async fn list(
     // LIKE patterns are escaped so a user's '%' or '_' match themselves.
     let action_pattern = format!(
         "%{}%",
-        action.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        action
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
     );
     let total: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log \

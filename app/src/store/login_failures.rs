@@ -37,7 +37,11 @@ pub async fn retry_after(
 }
 
 /// Records one failed attempt.
-pub async fn record(pool: &PgPool, username: &str, address: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    pool: &PgPool,
+    username: &str,
+    address: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO login_failures (username, address) VALUES ($1, $2)")
         .bind(username)
         .bind(address)

@@ -45,7 +45,11 @@ pub async fn set(
     audit::append(
         conn,
         actor,
-        if active { "maintenance.on" } else { "maintenance.off" },
+        if active {
+            "maintenance.on"
+        } else {
+            "maintenance.off"
+        },
         "maintenance",
         serde_json::to_value(&before).ok(),
         serde_json::to_value(&after).ok(),

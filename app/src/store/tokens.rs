@@ -46,7 +46,12 @@ const SELECT: &str = "SELECT t.id, t.name, t.prefix, t.scopes, t.created_at, u.u
                       t.last_used_at, t.revoked_at FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by";
 
 /// Creates a token; the secret is returned once and never stored. Audited.
-pub async fn create(conn: &mut PgConnection, actor: &Actor, name: &str, scopes: &[Scope]) -> Result<CreatedToken, sqlx::Error> {
+pub async fn create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<CreatedToken, sqlx::Error> {
     let secret = new_secret();
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
@@ -60,9 +65,23 @@ pub async fn create(conn: &mut PgConnection, actor: &Actor, name: &str, scopes: 
     .bind(actor.id)
     .fetch_one(&mut *conn)
     .await?;
-    audit::append(conn, actor, "token.create", &format!("token:{id}:{name}"), None, Some(json!({"name": name, "prefix": prefix, "scopes": names}))).await?;
-    let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1")).bind(id).fetch_one(&mut *conn).await?;
-    Ok(CreatedToken { row: row_from(row)?, secret })
+    audit::append(
+        conn,
+        actor,
+        "token.create",
+        &format!("token:{id}:{name}"),
+        None,
+        Some(json!({"name": name, "prefix": prefix, "scopes": names})),
+    )
+    .await?;
+    let row = sqlx::query(&format!("{SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(CreatedToken {
+        row: row_from(row)?,
+        secret,
+    })
 }
 
 /// Every token, newest first.
@@ -84,7 +103,15 @@ pub async fn revoke(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<b
     .fetch_optional(&mut *conn)
     .await?;
     let Some(name) = name else { return Ok(false) };
-    audit::append(conn, actor, "token.revoke", &format!("token:{id}:{name}"), Some(json!({"revoked": false})), Some(json!({"revoked": true}))).await?;
+    audit::append(
+        conn,
+        actor,
+        "token.revoke",
+        &format!("token:{id}:{name}"),
+        Some(json!({"revoked": false})),
+        Some(json!({"revoked": true})),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -97,7 +124,10 @@ pub struct TokenIdentity {
 }
 
 /// Finds the live token with this secret and stamps its last use.
-pub async fn authenticate(pool: &PgPool, secret: &str) -> Result<Option<TokenIdentity>, sqlx::Error> {
+pub async fn authenticate(
+    pool: &PgPool,
+    secret: &str,
+) -> Result<Option<TokenIdentity>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL \
          RETURNING id, name, scopes",

@@ -22,7 +22,10 @@ fn parse_roles(names: Vec<String>) -> Vec<Role> {
 }
 
 /// Looks a user up by name for login.
-pub async fn credentials(pool: &PgPool, username: &str) -> Result<Option<Credentials>, sqlx::Error> {
+pub async fn credentials(
+    pool: &PgPool,
+    username: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, password_hash, disabled, session_epoch FROM users WHERE username = $1",
     )
@@ -41,7 +44,11 @@ pub async fn credentials(pool: &PgPool, username: &str) -> Result<Option<Credent
 }
 
 /// The user behind a session, if they still exist, are enabled and the epoch matches.
-pub async fn current(pool: &PgPool, id: i64, epoch: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
+pub async fn current(
+    pool: &PgPool,
+    id: i64,
+    epoch: i64,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT u.id, u.username, u.display_name, \
                 COALESCE(array_agg(r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles \
@@ -89,7 +96,9 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserRow>, sqlx::Error> {
 }
 
 pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(pool).await
+    sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(pool)
+        .await
 }
 
 /// Whether a username is taken.
@@ -158,24 +167,48 @@ async fn username_of(conn: &mut PgConnection, id: i64) -> Result<Option<String>,
 }
 
 /// Replaces a user's roles; audited with before and after. `false` if no such user.
-pub async fn set_roles(conn: &mut PgConnection, actor: &Actor, id: i64, roles: &[Role]) -> Result<bool, sqlx::Error> {
+pub async fn set_roles(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+    roles: &[Role],
+) -> Result<bool, sqlx::Error> {
     let Some(username) = username_of(conn, id).await? else {
         return Ok(false);
     };
     let before = role_names(conn, id).await?;
-    sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     insert_roles(conn, id, roles).await?;
     let after = role_names(conn, id).await?;
-    audit::append(conn, actor, "user.roles", &format!("user:{username}"), Some(json!({"roles": before})), Some(json!({"roles": after}))).await?;
+    audit::append(
+        conn,
+        actor,
+        "user.roles",
+        &format!("user:{username}"),
+        Some(json!({"roles": before})),
+        Some(json!({"roles": after})),
+    )
+    .await?;
     Ok(true)
 }
 
 /// Disables or enables a user; disabling ends their sessions. Audited.
-pub async fn set_disabled(conn: &mut PgConnection, actor: &Actor, id: i64, disabled: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_disabled(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+    disabled: bool,
+) -> Result<bool, sqlx::Error> {
     let Some(username) = username_of(conn, id).await? else {
         return Ok(false);
     };
-    let before: bool = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let before: bool = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query(
         "UPDATE users SET disabled = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1",
     )
@@ -183,13 +216,31 @@ pub async fn set_disabled(conn: &mut PgConnection, actor: &Actor, id: i64, disab
     .bind(disabled)
     .execute(&mut *conn)
     .await?;
-    audit::append(conn, actor, if disabled { "user.disable" } else { "user.enable" }, &format!("user:{username}"), Some(json!({"disabled": before})), Some(json!({"disabled": disabled}))).await?;
+    audit::append(
+        conn,
+        actor,
+        if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        },
+        &format!("user:{username}"),
+        Some(json!({"disabled": before})),
+        Some(json!({"disabled": disabled})),
+    )
+    .await?;
     Ok(true)
 }
 
 /// Sets a new password hash and ends the user's other sessions. Audited (never the hash).
 /// Returns the new session epoch, or `None` if there is no such user.
-pub async fn set_password(conn: &mut PgConnection, actor: &Actor, id: i64, password_hash: &str, action: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn set_password(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+    password_hash: &str,
+    action: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let Some(username) = username_of(conn, id).await? else {
         return Ok(None);
     };
@@ -201,6 +252,14 @@ pub async fn set_password(conn: &mut PgConnection, actor: &Actor, id: i64, passw
     .bind(password_hash)
     .fetch_one(&mut *conn)
     .await?;
-    audit::append(conn, actor, action, &format!("user:{username}"), None, Some(json!({"password": "changed"}))).await?;
+    audit::append(
+        conn,
+        actor,
+        action,
+        &format!("user:{username}"),
+        None,
+        Some(json!({"password": "changed"})),
+    )
+    .await?;
     Ok(Some(epoch))
 }

@@ -6,10 +6,19 @@ use sqlx::PgPool;
 
 async fn admin_token(app: &TestApp, scopes: &str) -> (String, i64) {
     let admin = app.signed_in("root").await;
-    let res = app.rpc(&admin, "/rpc/tokens/create", &[("name", "ci"), ("scopes", scopes)]).await;
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/tokens/create",
+            &[("name", "ci"), ("scopes", scopes)],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let v: serde_json::Value = res.json().await.unwrap();
-    (v["secret"].as_str().unwrap().to_string(), v["row"]["id"].as_i64().unwrap())
+    (
+        v["secret"].as_str().unwrap().to_string(),
+        v["row"]["id"].as_i64().unwrap(),
+    )
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -28,7 +37,12 @@ async fn tokens_authenticate_by_scope_and_are_hashed_at_rest(pool: PgPool) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "UNAUTHORIZED");
 
-    let res = http.get(&url).bearer_auth("odk_not-a-real-token").send().await.unwrap();
+    let res = http
+        .get(&url)
+        .bearer_auth("odk_not-a-real-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 
     let res = http.get(&url).bearer_auth(&ingest).send().await.unwrap();
@@ -42,9 +56,18 @@ async fn tokens_authenticate_by_scope_and_are_hashed_at_rest(pool: PgPool) {
     assert!(body["environments"].is_array());
 
     // Only a SHA-256 is stored; the last use is stamped.
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_all(&pool).await.unwrap();
-    assert!(stored.iter().all(|h| h.len() == 32 && !String::from_utf8_lossy(h).contains("odk_")));
-    let used: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL").fetch_one(&pool).await.unwrap();
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .all(|h| h.len() == 32 && !String::from_utf8_lossy(h).contains("odk_")));
+    let used: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(used, 2, "both tokens were presented once");
 }
 
@@ -54,11 +77,31 @@ async fn revoked_tokens_stop_working_and_listing_never_shows_secrets(pool: PgPoo
     create_user(&pool, "root", &[Role::Admin]).await;
     let (secret, id) = admin_token(&app, "deploy").await;
     let admin = app.signed_in("root").await;
-    let list = app.rpc(&admin, "/rpc/tokens/list", &[]).await.text().await.unwrap();
+    let list = app
+        .rpc(&admin, "/rpc/tokens/list", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!list.contains(&secret));
-    assert_eq!(app.rpc(&admin, "/rpc/tokens/revoke", &[("id", &id.to_string())]).await.status(), 200);
-    assert_eq!(app.rpc(&admin, "/rpc/tokens/revoke", &[("id", &id.to_string())]).await.status(), 404);
-    let res = reqwest::Client::new().get(format!("{}/api/v1/environments", app.url)).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(
+        app.rpc(&admin, "/rpc/tokens/revoke", &[("id", &id.to_string())])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.rpc(&admin, "/rpc/tokens/revoke", &[("id", &id.to_string())])
+            .await
+            .status(),
+        404
+    );
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/v1/environments", app.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -68,7 +111,10 @@ async fn a_token_in_the_query_string_is_refused(pool: PgPool) {
     create_user(&pool, "root", &[Role::Admin]).await;
     let (secret, _) = admin_token(&app, "deploy").await;
     let res = reqwest::Client::new()
-        .get(format!("{}/api/v1/environments?access_token={secret}", app.url))
+        .get(format!(
+            "{}/api/v1/environments?access_token={secret}",
+            app.url
+        ))
         .send()
         .await
         .unwrap();
@@ -80,7 +126,9 @@ async fn a_token_in_the_query_string_is_refused(pool: PgPool) {
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn unknown_api_routes_answer_json_404(pool: PgPool) {
     let app = spawn(pool).await;
-    let res = reqwest::get(format!("{}/api/v1/nope", app.url)).await.unwrap();
+    let res = reqwest::get(format!("{}/api/v1/nope", app.url))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "NOT_FOUND");
@@ -91,7 +139,18 @@ async fn token_scopes_are_validated(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     create_user(&pool, "root", &[Role::Admin]).await;
     let admin = app.signed_in("root").await;
-    let (status, err) = app_error(app.rpc(&admin, "/rpc/tokens/create", &[("name", ""), ("scopes", "root")]).await).await;
+    let (status, err) = app_error(
+        app.rpc(
+            &admin,
+            "/rpc/tokens/create",
+            &[("name", ""), ("scopes", "root")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
-    assert!(err.for_field("name").is_some() && err.for_field("scopes").is_some(), "{err:?}");
+    assert!(
+        err.for_field("name").is_some() && err.for_field("scopes").is_some(),
+        "{err:?}"
+    );
 }

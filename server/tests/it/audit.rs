@@ -12,11 +12,30 @@ async fn changes_are_audited_with_before_and_after_and_listed_with_filters(pool:
     let admin = app.signed_in("root").await;
     for i in 0..55 {
         let name = format!("user{i:02}");
-        let res = app.rpc(&admin, "/rpc/admin/create_user", &[("username", &name), ("display_name", ""), ("password", "long-enough-pass"), ("roles", "viewer")]).await;
+        let res = app
+            .rpc(
+                &admin,
+                "/rpc/admin/create_user",
+                &[
+                    ("username", &name),
+                    ("display_name", ""),
+                    ("password", "long-enough-pass"),
+                    ("roles", "viewer"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), 200);
     }
-    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'user00'").fetch_one(&pool).await.unwrap();
-    app.rpc(&admin, "/rpc/admin/set_roles", &[("user_id", &id.to_string()), ("roles", "finance")]).await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'user00'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    app.rpc(
+        &admin,
+        "/rpc/admin/set_roles",
+        &[("user_id", &id.to_string()), ("roles", "finance")],
+    )
+    .await;
 
     let viewer_pool_user = create_user(&pool, "reader", &[Role::Viewer]).await;
     let _ = viewer_pool_user;
@@ -25,7 +44,13 @@ async fn changes_are_audited_with_before_and_after_and_listed_with_filters(pool:
         let app = &app;
         let reader = &reader;
         async move {
-            let res = app.rpc(reader, "/rpc/audit/list", &[("page", p), ("actor", actor), ("action", action)]).await;
+            let res = app
+                .rpc(
+                    reader,
+                    "/rpc/audit/list",
+                    &[("page", p), ("actor", actor), ("action", action)],
+                )
+                .await;
             assert_eq!(res.status(), 200);
             res.json::<serde_json::Value>().await.unwrap()
         }
@@ -47,7 +72,9 @@ async fn changes_are_audited_with_before_and_after_and_listed_with_filters(pool:
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn the_database_refuses_to_edit_or_delete_audit_rows(pool: PgPool) {
     create_user(&pool, "root", &[Role::Admin]).await;
-    let upd = sqlx::query("UPDATE audit_log SET action = 'x'").execute(&pool).await;
+    let upd = sqlx::query("UPDATE audit_log SET action = 'x'")
+        .execute(&pool)
+        .await;
     assert!(upd.is_err());
     let del = sqlx::query("DELETE FROM audit_log").execute(&pool).await;
     assert!(del.is_err());

@@ -25,10 +25,16 @@ async fn login_sets_a_hardened_session_cookie_r_auth_1(pool: PgPool) {
     let cookie = session_cookie(&res).expect("session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(cookie.contains("Expires=") || cookie.contains("Max-Age="), "idle expiry: {cookie}");
+    assert!(
+        cookie.contains("Expires=") || cookie.contains("Max-Age="),
+        "idle expiry: {cookie}"
+    );
     assert_eq!(app.whoami(&client).await.as_deref(), Some("alice"));
     // Sessions live in Postgres.
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session").fetch_one(&pool).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(rows, 1);
 }
 
@@ -76,15 +82,23 @@ async fn failed_logins_are_throttled_per_account_r_auth_5(pool: PgPool) {
         assert_eq!(status, 401);
     }
     // Even the right password waits now, with a clear retry time.
-    let (status, err) = app_error(app.login(&browser(), "alice", &password_of("alice")).await).await;
+    let (status, err) =
+        app_error(app.login(&browser(), "alice", &password_of("alice")).await).await;
     assert_eq!(status, 429);
     match err {
-        AppError::RateLimited { retry_after_secs } => assert!((1..=900).contains(&retry_after_secs), "{retry_after_secs}"),
+        AppError::RateLimited { retry_after_secs } => {
+            assert!((1..=900).contains(&retry_after_secs), "{retry_after_secs}")
+        }
         other => panic!("{other:?}"),
     }
     // Another account from the same address is not locked by alice's failures.
     create_user(&pool, "bob", &[Role::Viewer]).await;
-    assert_eq!(app.login(&browser(), "bob", &password_of("bob")).await.status(), 200);
+    assert_eq!(
+        app.login(&browser(), "bob", &password_of("bob"))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -93,9 +107,12 @@ async fn failed_logins_are_throttled_per_address_r_auth_5(pool: PgPool) {
     create_user(&pool, "alice", &[Role::Viewer]).await;
     // 20 failures spread over many names from one address.
     for i in 0..20 {
-        let _ = app.login(&browser(), &format!("guess{i}"), "wrong-password").await;
+        let _ = app
+            .login(&browser(), &format!("guess{i}"), "wrong-password")
+            .await;
     }
-    let (status, err) = app_error(app.login(&browser(), "alice", &password_of("alice")).await).await;
+    let (status, err) =
+        app_error(app.login(&browser(), "alice", &password_of("alice")).await).await;
     assert_eq!(status, 429, "{err:?}");
 }
 
@@ -104,7 +121,10 @@ async fn logout_ends_the_session(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let client = app.signed_in("alice").await;
-    assert_eq!(app.rpc(&client, "/rpc/auth/logout", &[]).await.status(), 200);
+    assert_eq!(
+        app.rpc(&client, "/rpc/auth/logout", &[]).await.status(),
+        200
+    );
     assert_eq!(app.whoami(&client).await, None);
 }
 
@@ -114,25 +134,64 @@ async fn password_change_checks_the_current_one_and_validates_fields(pool: PgPoo
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let client = app.signed_in("alice").await;
     let (status, err) = app_error(
-        app.rpc(&client, "/rpc/auth/change_password", &[("current", "nope"), ("new", "brand-new-password"), ("repeat", "brand-new-password")]).await,
+        app.rpc(
+            &client,
+            "/rpc/auth/change_password",
+            &[
+                ("current", "nope"),
+                ("new", "brand-new-password"),
+                ("repeat", "brand-new-password"),
+            ],
+        )
+        .await,
     )
     .await;
-    assert_eq!((status, err.for_field("current")), (422, Some(Msg::ErrCurrentPasswordWrong)));
+    assert_eq!(
+        (status, err.for_field("current")),
+        (422, Some(Msg::ErrCurrentPasswordWrong))
+    );
     let (status, err) = app_error(
-        app.rpc(&client, "/rpc/auth/change_password", &[("current", &password_of("alice")), ("new", "short"), ("repeat", "other")]).await,
+        app.rpc(
+            &client,
+            "/rpc/auth/change_password",
+            &[
+                ("current", &password_of("alice")),
+                ("new", "short"),
+                ("repeat", "other"),
+            ],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, 422);
     assert_eq!(err.for_field("new"), Some(Msg::ErrPasswordTooShort));
     assert_eq!(err.for_field("repeat"), Some(Msg::ErrPasswordMismatch));
     let res = app
-        .rpc(&client, "/rpc/auth/change_password", &[("current", &password_of("alice")), ("new", "brand-new-password"), ("repeat", "brand-new-password")])
+        .rpc(
+            &client,
+            "/rpc/auth/change_password",
+            &[
+                ("current", &password_of("alice")),
+                ("new", "brand-new-password"),
+                ("repeat", "brand-new-password"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     // This session survives; the old password no longer works; the new one does.
     assert_eq!(app.whoami(&client).await.as_deref(), Some("alice"));
-    assert_eq!(app.login(&browser(), "alice", &password_of("alice")).await.status(), 401);
-    assert_eq!(app.login(&browser(), "alice", "brand-new-password").await.status(), 200);
+    assert_eq!(
+        app.login(&browser(), "alice", &password_of("alice"))
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login(&browser(), "alice", "brand-new-password")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -142,47 +201,133 @@ async fn admin_manages_users_and_disabling_ends_sessions(pool: PgPool) {
     let admin = app.signed_in("root").await;
     // Field-level errors, nothing saved.
     let (status, err) = app_error(
-        app.rpc(&admin, "/rpc/admin/create_user", &[("username", "Bad Name"), ("display_name", ""), ("password", "short"), ("roles", "")]).await,
+        app.rpc(
+            &admin,
+            "/rpc/admin/create_user",
+            &[
+                ("username", "Bad Name"),
+                ("display_name", ""),
+                ("password", "short"),
+                ("roles", ""),
+            ],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, 422);
     assert_eq!(err.for_field("username"), Some(Msg::ErrUsernameFormat));
     assert_eq!(err.for_field("password"), Some(Msg::ErrPasswordTooShort));
     assert_eq!(err.for_field("roles"), Some(Msg::ErrNoRole));
-    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(users, 1);
 
-    let form = [("username", "carol"), ("display_name", "Carol"), ("password", "carol-password-1"), ("roles", "viewer,approver")];
+    let form = [
+        ("username", "carol"),
+        ("display_name", "Carol"),
+        ("password", "carol-password-1"),
+        ("roles", "viewer,approver"),
+    ];
     let res = app.rpc(&admin, "/rpc/admin/create_user", &form).await;
     assert_eq!(res.status(), 200);
     let carol_id: i64 = res.json().await.unwrap();
     let (status, err) = app_error(app.rpc(&admin, "/rpc/admin/create_user", &form).await).await;
-    assert_eq!((status, err.for_field("username")), (409, Some(Msg::ErrUsernameTaken)));
+    assert_eq!(
+        (status, err.for_field("username")),
+        (409, Some(Msg::ErrUsernameTaken))
+    );
 
     let carol = app.signed_in("carol").await;
     let id = carol_id.to_string();
-    assert_eq!(app.rpc(&admin, "/rpc/admin/set_roles", &[("user_id", &id), ("roles", "operator")]).await.status(), 200);
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1").bind(carol_id).fetch_all(&pool).await.unwrap();
+    assert_eq!(
+        app.rpc(
+            &admin,
+            "/rpc/admin/set_roles",
+            &[("user_id", &id), ("roles", "operator")]
+        )
+        .await
+        .status(),
+        200
+    );
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(carol_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     assert_eq!(roles, vec!["operator".to_string()]);
 
-    assert_eq!(app.rpc(&admin, "/rpc/admin/set_disabled", &[("user_id", &id), ("disabled", "true")]).await.status(), 200);
+    assert_eq!(
+        app.rpc(
+            &admin,
+            "/rpc/admin/set_disabled",
+            &[("user_id", &id), ("disabled", "true")]
+        )
+        .await
+        .status(),
+        200
+    );
     assert_eq!(app.whoami(&carol).await, None, "disabling ends the session");
-    assert_eq!(app.login(&browser(), "carol", "carol-password-1").await.status(), 401);
+    assert_eq!(
+        app.login(&browser(), "carol", "carol-password-1")
+            .await
+            .status(),
+        401
+    );
 
-    assert_eq!(app.rpc(&admin, "/rpc/admin/set_disabled", &[("user_id", &id), ("disabled", "false")]).await.status(), 200);
-    assert_eq!(app.rpc(&admin, "/rpc/admin/reset_password", &[("user_id", &id), ("password", "carol-reset-password")]).await.status(), 200);
-    assert_eq!(app.login(&browser(), "carol", "carol-reset-password").await.status(), 200);
+    assert_eq!(
+        app.rpc(
+            &admin,
+            "/rpc/admin/set_disabled",
+            &[("user_id", &id), ("disabled", "false")]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.rpc(
+            &admin,
+            "/rpc/admin/reset_password",
+            &[("user_id", &id), ("password", "carol-reset-password")]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.login(&browser(), "carol", "carol-reset-password")
+            .await
+            .status(),
+        200
+    );
 
     // An admin cannot lock themselves out.
-    let root_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'root'").fetch_one(&pool).await.unwrap();
-    let (status, _) = app_error(app.rpc(&admin, "/rpc/admin/set_disabled", &[("user_id", &root_id.to_string()), ("disabled", "true")]).await).await;
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'root'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (status, _) = app_error(
+        app.rpc(
+            &admin,
+            "/rpc/admin/set_disabled",
+            &[("user_id", &root_id.to_string()), ("disabled", "true")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn passwords_are_stored_as_argon2id(pool: PgPool) {
     create_user(&pool, "alice", &[Role::Viewer]).await;
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'alice'").fetch_one(&pool).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'alice'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(&password_of("alice")));
 }

@@ -42,7 +42,12 @@ async fn unknown_routes_get_a_404_page(pool: PgPool) {
 async fn oversized_bodies_get_413(pool: PgPool) {
     let app = spawn(pool).await;
     let big = "x".repeat(opsdeck_server::web::BODY_LIMIT_BYTES + 1);
-    let res = browser().post(format!("{}/rpc/auth/login", app.url)).body(big).send().await.unwrap();
+    let res = browser()
+        .post(format!("{}/rpc/auth/login", app.url))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
 }
 
@@ -59,7 +64,10 @@ async fn cross_site_posts_are_refused_r_auth_5(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens").fetch_one(&pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -69,7 +77,10 @@ async fn language_switch_sets_a_cookie_and_returns(pool: PgPool) {
     let res = app.get(&browser(), "/lang/ja?next=/login").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login");
-    assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("opsdeck_lang=ja"));
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("opsdeck_lang=ja"));
     let html = reqwest::Client::new()
         .get(format!("{}/login", app.url))
         .header("cookie", "opsdeck_lang=ja")
@@ -79,7 +90,10 @@ async fn language_switch_sets_a_cookie_and_returns(pool: PgPool) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("lang=\"ja\"") && html.contains("ログイン"), "{html}");
+    assert!(
+        html.contains("lang=\"ja\"") && html.contains("ログイン"),
+        "{html}"
+    );
     let res = app.get(&browser(), "/lang/xx?next=//evil.example").await;
     assert_eq!(res.status(), 404);
 }

@@ -17,20 +17,65 @@ enum Who {
 /// path, who may call it, arguments that reach the body.
 const MATRIX: &[(&str, Who, &[(&str, &str)])] = &[
     ("/rpc/auth/load_shell", Who::Anyone, &[]),
-    ("/rpc/auth/login", Who::Anyone, &[("username", "nobody"), ("password", "wrong"), ("next", "/")]),
+    (
+        "/rpc/auth/login",
+        Who::Anyone,
+        &[("username", "nobody"), ("password", "wrong"), ("next", "/")],
+    ),
     ("/rpc/auth/logout", Who::SignedIn, &[]),
-    ("/rpc/auth/change_password", Who::SignedIn, &[("current", "wrong-current"), ("new", "x"), ("repeat", "y")]),
+    (
+        "/rpc/auth/change_password",
+        Who::SignedIn,
+        &[("current", "wrong-current"), ("new", "x"), ("repeat", "y")],
+    ),
     ("/rpc/admin/list_users", Who::Roles(&[Role::Admin]), &[]),
-    ("/rpc/admin/create_user", Who::Roles(&[Role::Admin]), &[("username", "matrix"), ("display_name", ""), ("password", "short"), ("roles", "viewer")]),
-    ("/rpc/admin/set_roles", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("roles", "viewer")]),
-    ("/rpc/admin/set_disabled", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("disabled", "true")]),
-    ("/rpc/admin/reset_password", Who::Roles(&[Role::Admin]), &[("user_id", "999999"), ("password", "long-enough-password")]),
+    (
+        "/rpc/admin/create_user",
+        Who::Roles(&[Role::Admin]),
+        &[
+            ("username", "matrix"),
+            ("display_name", ""),
+            ("password", "short"),
+            ("roles", "viewer"),
+        ],
+    ),
+    (
+        "/rpc/admin/set_roles",
+        Who::Roles(&[Role::Admin]),
+        &[("user_id", "999999"), ("roles", "viewer")],
+    ),
+    (
+        "/rpc/admin/set_disabled",
+        Who::Roles(&[Role::Admin]),
+        &[("user_id", "999999"), ("disabled", "true")],
+    ),
+    (
+        "/rpc/admin/reset_password",
+        Who::Roles(&[Role::Admin]),
+        &[("user_id", "999999"), ("password", "long-enough-password")],
+    ),
     ("/rpc/tokens/list", Who::Roles(&[Role::Admin]), &[]),
-    ("/rpc/tokens/create", Who::Roles(&[Role::Admin]), &[("name", ""), ("scopes", "")]),
-    ("/rpc/tokens/revoke", Who::Roles(&[Role::Admin]), &[("id", "999999")]),
-    ("/rpc/audit/list", Who::SignedIn, &[("page", "1"), ("actor", ""), ("action", "")]),
+    (
+        "/rpc/tokens/create",
+        Who::Roles(&[Role::Admin]),
+        &[("name", ""), ("scopes", "")],
+    ),
+    (
+        "/rpc/tokens/revoke",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/audit/list",
+        Who::SignedIn,
+        &[("page", "1"), ("actor", ""), ("action", "")],
+    ),
     ("/rpc/overview/environments", Who::SignedIn, &[]),
-    ("/rpc/maintenance/set", Who::Roles(&[Role::Operator]), &[("on", "false"), ("message", ""), ("estimated_end", "")]),
+    (
+        "/rpc/maintenance/set",
+        Who::Roles(&[Role::Operator]),
+        &[("on", "false"), ("message", ""), ("estimated_end", "")],
+    ),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {
@@ -44,13 +89,21 @@ fn allowed(who: Who, caller: Option<Role>) -> bool {
 
 #[test]
 fn every_registered_server_function_is_in_the_matrix() {
-    let registered: std::collections::BTreeSet<String> =
-        leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
-    let listed: std::collections::BTreeSet<String> = MATRIX.iter().map(|(p, _, _)| p.to_string()).collect();
+    let registered: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    let listed: std::collections::BTreeSet<String> =
+        MATRIX.iter().map(|(p, _, _)| p.to_string()).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();
-    assert!(missing.is_empty(), "server functions without a role-matrix row: {missing:?}");
-    assert!(stale.is_empty(), "matrix rows without a server function: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "server functions without a role-matrix row: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix rows without a server function: {stale:?}"
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -59,7 +112,9 @@ async fn each_server_function_checks_each_role_r_auth_2(pool: PgPool) {
     for role in Role::ALL {
         create_user(&pool, role.as_str(), &[role]).await;
     }
-    let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+    let callers: Vec<Option<Role>> = std::iter::once(None)
+        .chain(Role::ALL.into_iter().map(Some))
+        .collect();
     let mut failures = Vec::new();
     for (path, who, args) in MATRIX {
         for caller in &callers {
@@ -80,9 +135,15 @@ async fn each_server_function_checks_each_role_r_auth_2(pool: PgPool) {
                 refused && status == if caller.is_some() { 403 } else { 401 }
             };
             if !ok {
-                failures.push(format!("{path} as {caller:?}: expected allowed={expect_allowed}, got {status} {body}"));
+                failures.push(format!(
+                    "{path} as {caller:?}: expected allowed={expect_allowed}, got {status} {body}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "role matrix violations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "role matrix violations:\n{}",
+        failures.join("\n")
+    );
 }

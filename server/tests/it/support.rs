@@ -13,15 +13,27 @@ pub struct TestApp {
 /// Starts opsdeck on 127.0.0.1:0 against `pool`; `env` overrides configuration variables.
 pub async fn spawn_with(pool: PgPool, env: &[(&str, &str)]) -> TestApp {
     opsdeck_server::bootstrap::migrate(&pool).await.unwrap();
-    let owned: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let config = Config::from_lookup(|k| owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+    let owned: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config =
+        Config::from_lookup(|k| owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .unwrap();
     let app = opsdeck_server::web::router(opsdeck_server::state(config, pool.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
-    TestApp { url: format!("http://{addr}") }
+    TestApp {
+        url: format!("http://{addr}"),
+    }
 }
 
 pub async fn spawn(pool: PgPool) -> TestApp {
@@ -45,34 +57,74 @@ pub fn password_of(username: &str) -> String {
 pub async fn create_user(pool: &PgPool, username: &str, roles: &[Role]) -> i64 {
     let hash = opsdeck_app::auth::password::hash(&password_of(username)).unwrap();
     let mut tx = pool.begin().await.unwrap();
-    let id = opsdeck_app::store::users::create(&mut tx, &Actor::system(), username, username, &hash, roles)
-        .await
-        .unwrap()
-        .unwrap();
+    let id = opsdeck_app::store::users::create(
+        &mut tx,
+        &Actor::system(),
+        username,
+        username,
+        &hash,
+        roles,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     tx.commit().await.unwrap();
     id
 }
 
 impl TestApp {
     /// Calls a server function with form-encoded arguments.
-    pub async fn rpc(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(format!("{}{path}", self.url)).form(form).send().await.unwrap()
+    pub async fn rpc(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.url))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn login(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        self.rpc(client, "/rpc/auth/login", &[("username", username), ("password", password), ("next", "/")]).await
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.rpc(
+            client,
+            "/rpc/auth/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
     }
 
     /// A new client signed in as `username`.
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let c = browser();
         let res = self.login(&c, username, &password_of(username)).await;
-        assert_eq!(res.status(), 200, "login of {username}: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            200,
+            "login of {username}: {}",
+            res.text().await.unwrap_or_default()
+        );
         c
     }
 
     pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
-        client.get(format!("{}{path}", self.url)).send().await.unwrap()
+        client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Who the server thinks `client` is.
@@ -87,6 +139,7 @@ impl TestApp {
 pub async fn app_error(res: reqwest::Response) -> (u16, opsdeck_app::error::AppError) {
     let status = res.status().as_u16();
     let body = res.text().await.unwrap();
-    let err = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
+    let err =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
     (status, err)
 }
