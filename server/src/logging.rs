@@ -40,9 +40,7 @@ pub fn redact_text(text: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut after_bearer = false;
     for word in text.split(' ') {
-        let masked = if after_bearer {
-            REDACTED.to_string()
-        } else if word.contains("odk_") {
+        let masked = if after_bearer || word.contains("odk_") {
             REDACTED.to_string()
         } else if looks_like_email(word) {
             "[REDACTED_EMAIL]".to_string()

@@ -1,6 +1,9 @@
 //! Integration tests: the real server on a random port, real HTTP, and a
 //! fresh Postgres database per test (`#[sqlx::test]`, needs DATABASE_URL).
 
+// Test helpers may panic on failure: that is how a test fails.
+#![allow(clippy::unwrap_used)]
+
 mod api_v1;
 mod audit;
 mod auth;

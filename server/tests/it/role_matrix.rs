@@ -14,8 +14,11 @@ enum Who {
     Roles(&'static [Role]),
 }
 
+/// Form arguments of one call.
+type Args = &'static [(&'static str, &'static str)];
+
 /// path, who may call it, arguments that reach the body.
-const MATRIX: &[(&str, Who, &[(&str, &str)])] = &[
+const MATRIX: &[(&str, Who, Args)] = &[
     ("/rpc/auth/load_shell", Who::Anyone, &[]),
     (
         "/rpc/auth/login",
