@@ -17,7 +17,7 @@ LOG="$(mktemp)"
 
 cleanup() {
   if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  # Drop the throw-away database through the server binary's own connection settings.
+  # Drop the throw-away database (needs psql, which Debian's postgresql brings along).
   DATABASE_URL="${BASE_URL%/*}/postgres" "$ROOT/end2end/dropdb.sh" "$DB_NAME" 2>/dev/null || true
   rm -f "$LOG"
 }

@@ -6,9 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# One set of RUSTFLAGS for every cargo command: cargo-leptos adds
-# `--cfg erase_components` to debug builds, so we do the same everywhere and
+# One set of RUSTFLAGS for every cargo command: cargo-leptos sets
+# `--cfg erase_components` for debug builds, so we do the same everywhere and
 # the 2-core machine never recompiles the tree because flags differ.
+# (cargo-leptos appends to an existing RUSTFLAGS, so build_site unsets it.)
 export RUSTFLAGS="--cfg erase_components"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
@@ -21,12 +22,16 @@ FRONT_TARGET_DIR="$TARGET_DIR/front"
 CARGO_LEPTOS_VERSION="0.3.10"
 # Must equal the `wasm-bindgen = "=0.2.N"` pin in Cargo.toml.
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)"
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "opsdeck: Cargo.toml must pin wasm-bindgen = \"=0.2.N\"" >&2; exit 1; }
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'opsdeck: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "opsdeck: this step needs root (or sudo): $*" >&2; return 1
+  fi
 }
 
 apt_install() {
@@ -84,7 +89,7 @@ ensure_postgres() {
   local ver; ver="$(ls /etc/postgresql | sort -V | tail -n 1)"
   local hba="/etc/postgresql/$ver/main/pg_hba.conf"
   # Local development trust for the postgres user over TCP, like the default socket setup.
-  if ! grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+  if ! as_root grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
     as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
   fi
   say "starting Postgres $ver"
@@ -111,5 +116,5 @@ ensure_node_modules() {
 # Builds the site (server binary + WASM + CSS) into target/.
 build_site() {
   say "building opsdeck (cargo leptos build $*)"
-  cargo leptos build "$@"
+  env -u RUSTFLAGS cargo leptos build "$@"
 }

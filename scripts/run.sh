@@ -27,6 +27,7 @@ cat <<MSG
 
   opsdeck is starting at  http://$OPSDECK_ADDR
   log in as               admin / $OPSDECK_ADMIN_PASSWORD
+                          (set on this database's first start; later changes under Account stay)
   demo users              viewer, release, finance, approver, operator
                           (password: opsdeck-demo-<user>, e.g. opsdeck-demo-operator)
   stop with               Ctrl-C

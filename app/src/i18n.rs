@@ -113,6 +113,7 @@ messages! {
     ErrInPast => "This time is in the past.", "過去の日時です。";
     ErrScopeUnknown => "Unknown scope.", "不明なスコープです。";
     ErrNoScope => "Choose at least one scope.", "スコープを 1 つ以上選んでください。";
+    ErrLastAdmin => "opsdeck needs at least one enabled admin.", "有効な管理者が少なくとも 1 人必要です。";
     ErrCannotDisableSelf => "You cannot disable your own account.", "自分のアカウントは無効にできません。";
     ErrInvalidCredentials => "Invalid user name or password.", "ユーザー名またはパスワードが正しくありません。";
     ErrRateLimited => "Too many attempts. Try again in", "試行回数が多すぎます。再試行まで";

@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/maintenance", get(maintenance_state))
         .route("/environments", get(environments))
         .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn(refuse_token_in_query))
         .layer(middleware::from_fn_with_state(state, maintenance_gate))
 }
 
@@ -48,24 +49,67 @@ async fn maintenance_gate(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// Query-string keys that carry credentials, compared after percent-decoding and lower-casing.
+const CREDENTIAL_KEYS: [&str; 7] = [
+    "token",
+    "access_token",
+    "api_token",
+    "apikey",
+    "api_key",
+    "key",
+    "authorization",
+];
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A credential in the URL ends up in logs and histories: refused on every API route.
+async fn refuse_token_in_query(req: Request, next: Next) -> Response {
+    let leaked = req.uri().query().is_some_and(|q| {
+        q.split('&').any(|kv| {
+            let key = percent_decode(kv.split('=').next().unwrap_or(""))
+                .trim()
+                .to_ascii_lowercase();
+            CREDENTIAL_KEYS.contains(&key.as_str())
+        })
+    });
+    if leaked {
+        return ApiError::TokenInQuery.into_response();
+    }
+    next.run(req).await
+}
+
 /// Authenticates the bearer token of a request and checks its scope.
 async fn authorize(
     state: &AppState,
     parts: &axum::http::request::Parts,
     scope: Scope,
 ) -> Result<TokenIdentity, ApiError> {
-    if let Some(q) = parts.uri.query() {
-        let has_token = q.split('&').any(|kv| {
-            let key = kv.split('=').next().unwrap_or("").to_ascii_lowercase();
-            matches!(
-                key.as_str(),
-                "token" | "access_token" | "api_token" | "apikey" | "api_key"
-            )
-        });
-        if has_token {
-            return Err(ApiError::TokenInQuery);
-        }
-    }
     let secret = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -113,4 +157,17 @@ async fn environments(
     authorize(&state, &parts, Scope::Deploy).await?;
     let envs = opsdeck_app::store::environments::list(&state.pool).await?;
     Ok(Json(json!({ "environments": envs })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn query_keys_are_decoded_before_matching() {
+        assert_eq!(percent_decode("access%5Ftoken"), "access_token");
+        assert_eq!(percent_decode("%41PI_KEY"), "API_KEY");
+        assert_eq!(percent_decode("bad%zz"), "bad%zz");
+        assert_eq!(percent_decode("%"), "%");
+    }
 }

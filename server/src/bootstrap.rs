@@ -86,10 +86,8 @@ pub async fn ensure_admin(
             )
         }
     };
-    let pw = password.clone();
-    let hash = tokio::task::spawn_blocking(move || opsdeck_app::auth::password::hash(&pw))
+    let hash = opsdeck_app::auth::password::hash_async(password.clone())
         .await
-        .map_err(|_| StartError::Hash)?
         .map_err(|_| StartError::Hash)?;
     let mut tx = pool.begin().await?;
     let created = opsdeck_app::store::users::create(

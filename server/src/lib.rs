@@ -37,16 +37,20 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
     }
 }
 
-/// Deletes expired sessions every ten minutes; harmless on several replicas.
+/// Deletes expired sessions and day-old login failures every ten minutes;
+/// idempotent deletes, so harmless on several replicas.
 pub fn spawn_session_cleanup(pool: PgPool) {
     use tower_sessions::ExpiredDeletion;
     tokio::spawn(async move {
-        let store = tower_sessions_sqlx_store::PostgresStore::new(pool);
+        let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "expired-session clean-up failed");
+            }
+            if let Err(e) = opsdeck_app::store::login_failures::prune(&pool).await {
+                tracing::warn!(error = %e, "login-failure clean-up failed");
             }
         }
     });

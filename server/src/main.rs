@@ -43,11 +43,13 @@ async fn run(command: &str, config: Config) -> Result<(), Box<dyn std::error::Er
 async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
     match bootstrap::ensure_admin(&pool, config.admin_password.as_deref()).await? {
         AdminBootstrap::CreatedWithGeneratedPassword(pw) => {
-            // Printed once, on purpose, to the terminal only (not the JSON log).
-            println!("opsdeck: created user `admin` with password {pw} (shown once; change it under Account)");
+            // Printed once, on purpose, to stderr: stdout carries the JSON log.
+            eprintln!("opsdeck: created user `admin` with password {pw} (shown once; change it under Account)");
         }
         AdminBootstrap::CreatedWithConfiguredPassword => {
-            println!("opsdeck: created user `admin` with the password from OPSDECK_ADMIN_PASSWORD");
+            eprintln!(
+                "opsdeck: created user `admin` with the password from OPSDECK_ADMIN_PASSWORD"
+            );
         }
         AdminBootstrap::AlreadyHadUsers => {}
     }
@@ -57,7 +59,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "listening");
-    println!("opsdeck: listening on http://{bound}");
+    eprintln!("opsdeck: listening on http://{bound}");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -67,4 +69,24 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     })
     .await?;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what systemd, Kubernetes and `kill` send) ends the server gracefully.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
 }

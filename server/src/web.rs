@@ -68,7 +68,9 @@ pub fn router(state: AppState) -> Router {
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
             state.config.session_idle_minutes,
-        )));
+        )))
+        // Save on every request so the idle timer restarts with each use.
+        .with_always_save(true);
 
     let request_ids = CounterRequestId {
         prefix: format!("{:08x}", rand::random::<u32>()),
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_redirect))
+        .layer(middleware::from_fn(rpc_transport_errors))
         .layer(middleware::from_fn(same_origin_posts))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
@@ -167,6 +170,30 @@ async fn same_origin_posts(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// Server functions answer 500 when their arguments cannot even be read (the
+/// body never ran). That is the caller's fault: answer 400 (or 413) instead.
+async fn rpc_transport_errors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/rpc/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(opsdeck_app::error::AppError::Transport(detail)) = serde_json::from_slice(&bytes) {
+        parts.status = if detail.contains("length limit") {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[derive(serde::Deserialize)]

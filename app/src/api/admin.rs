@@ -51,9 +51,7 @@ pub async fn create_user(
             .field("roles", parsed_roles.as_ref().err().copied())
             .finish()?;
         let roles = parsed_roles.map_err(|m| AppError::field("roles", m))?;
-        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-            .await
-            .map_err(|_| AppError::Internal)??;
+        let hash = crate::auth::password::hash_async(password).await?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
         let id =
@@ -78,6 +76,11 @@ pub async fn set_roles(user_id: i64, roles: String) -> Result<(), AppError> {
         let roles = crate::validate::roles(&roles).map_err(|m| AppError::field("roles", m))?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
+        if !roles.contains(&Role::Admin)
+            && !crate::store::users::another_admin_exists(&mut tx, user_id).await?
+        {
+            return Err(AppError::field("roles", crate::i18n::Msg::ErrLastAdmin));
+        }
         if !crate::store::users::set_roles(&mut tx, &actor, user_id, &roles).await? {
             return Err(AppError::NotFound);
         }
@@ -100,6 +103,9 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
         }
         let actor = Actor::user(me);
         let mut tx = call.ctx.pool.begin().await?;
+        if disabled && !crate::store::users::another_admin_exists(&mut tx, user_id).await? {
+            return Err(AppError::field("user", crate::i18n::Msg::ErrLastAdmin));
+        }
         if !crate::store::users::set_disabled(&mut tx, &actor, user_id, disabled).await? {
             return Err(AppError::NotFound);
         }
@@ -116,9 +122,7 @@ pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppErr
         crate::validate::Check::default()
             .field("password", crate::validate::new_password(&password))
             .finish()?;
-        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-            .await
-            .map_err(|_| AppError::Internal)??;
+        let hash = crate::auth::password::hash_async(password).await?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
         crate::store::users::set_password(&mut tx, &actor, user_id, &hash, "user.password_reset")

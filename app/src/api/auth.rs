@@ -68,37 +68,51 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
                 password.is_empty().then_some(crate::i18n::Msg::ErrRequired),
             )
             .finish()?;
-        let pool = &call.ctx.pool;
+        // Names longer than any real one are refused like a wrong password (and not stored).
+        if username.chars().count() > 64 {
+            return Err(AppError::InvalidCredentials);
+        }
         let address = crate::auth::guard::client_addr()
             .await
             .map(|a| a.to_string());
-        if let Some(secs) =
-            login_failures::retry_after(pool, call.ctx.login_limits, &username, address.as_deref())
-                .await?
+        // One transaction per attempt, holding the account's lock from check to record.
+        let mut tx = call.ctx.pool.begin().await?;
+        if !login_failures::try_lock_account(&mut tx, &username).await? {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 1,
+            });
+        }
+        if let Some(secs) = login_failures::retry_after(
+            &mut tx,
+            call.ctx.login_limits,
+            &username,
+            address.as_deref(),
+        )
+        .await?
         {
             tracing::warn!(address = ?address, "login throttled");
             return Err(AppError::RateLimited {
                 retry_after_secs: secs,
             });
         }
-        let creds = users::credentials(pool, &username).await?;
+        let creds = users::credentials(&mut tx, &username).await?;
         // Verify against a decoy for unknown users: same time, same answer.
         let hash = creds
             .as_ref()
             .map(|c| c.password_hash.clone())
             .unwrap_or_else(|| password::decoy_hash().to_string());
-        let password_ok = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-            .await
-            .map_err(|_| AppError::Internal)?;
+        let password_ok = password::verify_async(password, hash).await?;
         match creds {
             Some(c) if password_ok && !c.disabled => {
+                tx.commit().await?;
                 session::sign_in(&call.session, c.id, c.session_epoch).await?;
                 tracing::info!(user_id = c.id, "login");
                 leptos_axum::redirect(&safe_next(&next));
                 Ok(())
             }
             _ => {
-                login_failures::record(pool, &username, address.as_deref()).await?;
+                login_failures::record(&mut tx, &username, address.as_deref()).await?;
+                tx.commit().await?;
                 Err(AppError::InvalidCredentials)
             }
         }
@@ -133,27 +147,21 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
                 (new != repeat).then_some(Msg::ErrPasswordMismatch),
             )
             .finish()?;
-        let creds = crate::store::users::credentials(&call.ctx.pool, &user.username)
+        let mut conn = call.ctx.pool.acquire().await?;
+        let creds = crate::store::users::credentials(&mut conn, &user.username)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let (ok, new_hash) = tokio::task::spawn_blocking(move || {
-            (
-                password::verify(&current, &creds.password_hash),
-                password::hash(&new),
-            )
-        })
-        .await
-        .map_err(|_| AppError::Internal)?;
-        if !ok {
+        if !password::verify_async(current, creds.password_hash).await? {
             return Err(AppError::field("current", Msg::ErrCurrentPasswordWrong));
         }
+        let new_hash = password::hash_async(new).await?;
         let mut tx = call.ctx.pool.begin().await?;
         let actor = crate::store::audit::Actor::user(&user);
         let epoch = crate::store::users::set_password(
             &mut tx,
             &actor,
             user.id,
-            &new_hash?,
+            &new_hash,
             "user.password_change",
         )
         .await?

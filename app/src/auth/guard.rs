@@ -39,7 +39,7 @@ where
     }
     .await;
     if let Err(e) = &result {
-        set_status(e.status());
+        answer_error(e);
     }
     result
 }
@@ -62,10 +62,28 @@ pub async fn check(access: Access) -> Result<Call, AppError> {
     Ok(Call { ctx, session, user })
 }
 
-fn set_status(code: u16) {
-    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(code) {
-            opts.set_status(status);
+/// Sets the error's status (and `Retry-After` for throttling). A plain HTML form
+/// post (no JavaScript) is left alone: Leptos answers it with a redirect back
+/// to the form, which a 4xx status would break.
+fn answer_error(e: &AppError) {
+    let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let html_form = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if html_form {
+        return;
+    }
+    if let Ok(status) = http::StatusCode::from_u16(e.status()) {
+        opts.set_status(status);
+    }
+    if let AppError::RateLimited { retry_after_secs } = e {
+        if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+            opts.insert_header(http::header::RETRY_AFTER, v);
         }
     }
 }

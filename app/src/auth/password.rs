@@ -25,6 +25,43 @@ pub fn verify(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Longest password accepted anywhere: argon2 work must not be driven by the attacker.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// At most this many hashes run at once: each takes ~19 MiB and a CPU core for a
+/// moment, so unbounded parallel logins would exhaust memory.
+const CONCURRENT_HASHES: usize = 4;
+
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES))
+}
+
+/// `hash` off the async threads, within the concurrency cap.
+pub async fn hash_async(password: String) -> Result<String, crate::error::AppError> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|_| crate::error::AppError::Internal)?;
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|_| crate::error::AppError::Internal)?
+}
+
+/// `verify` off the async threads, within the concurrency cap. Over-long input never matches.
+pub async fn verify_async(password: String, phc: String) -> Result<bool, crate::error::AppError> {
+    if password.len() > MAX_PASSWORD_LEN {
+        return Ok(false);
+    }
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|_| crate::error::AppError::Internal)?;
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .map_err(|_| crate::error::AppError::Internal)
+}
+
 /// A valid hash of a random password: verified against when the user does not
 /// exist, so unknown users take as long as wrong passwords.
 pub fn decoy_hash() -> &'static str {

@@ -50,7 +50,9 @@ pub fn Layout() -> impl IntoView {
     provide_context(shell);
     let location = use_location();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+        // A Transition keeps the page on screen while the shell reloads (e.g. after
+        // switching maintenance mode) instead of flashing the fallback.
+        <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match shell.await {
                     Ok(ShellState { user: Some(user), maintenance, time_zone }) => view! {
@@ -61,13 +63,18 @@ pub fn Layout() -> impl IntoView {
                     }
                     .into_any(),
                     Ok(_) | Err(AppError::Unauthenticated) => {
-                        let path = location.pathname.get_untracked();
-                        view! { <Redirect path=login_href(&path)/> }.into_any()
+                        let search = location.search.get_untracked();
+                        let wanted = if search.is_empty() {
+                            location.pathname.get_untracked()
+                        } else {
+                            format!("{}?{search}", location.pathname.get_untracked())
+                        };
+                        view! { <Redirect path=login_href(&wanted)/> }.into_any()
                     }
                     Err(e) => view! { <main class="content"><ErrorBox error=e/></main> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

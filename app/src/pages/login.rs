@@ -30,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             <div class="card login-card">
                 <h1><span class="logo" aria-hidden="true">"◆ "</span>{tr(Msg::LoginTitle)}</h1>
                 <ActionForm action=login>
-                    <input type="hidden" name="next" prop:value=next/>
+                    <input type="hidden" name="next" value=next/>
                     <div class="field">
                         <label for="username">{tr(Msg::Username)}</label>
                         <input id="username" name="username" autocomplete="username" required/>

@@ -5,11 +5,11 @@
 //! password cannot reset the address counter with it.
 
 use crate::context::LoginLimits;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// Seconds until another attempt is allowed, or `None` if allowed now.
 pub async fn retry_after(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     limits: LoginLimits,
     username: &str,
     address: Option<&str>,
@@ -31,21 +31,44 @@ pub async fn retry_after(
     .bind(limits.window_secs as f64)
     .bind(limits.per_account)
     .bind(limits.per_address)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(wait.filter(|w| *w > 0.0).map(|w| w.ceil() as u64))
 }
 
 /// Records one failed attempt.
 pub async fn record(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     username: &str,
     address: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO login_failures (username, address) VALUES ($1, $2)")
         .bind(username)
         .bind(address)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Takes the account's login lock until the transaction ends; `false` if another
+/// attempt for the same account holds it. Refusing instead of waiting means a burst
+/// of parallel guesses neither slips past the count nor ties up connections.
+pub async fn try_lock_account(
+    conn: &mut PgConnection,
+    username: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('opsdeck.login:' || $1))")
+        .bind(username)
+        .fetch_one(conn)
+        .await
+}
+
+/// Forgets failures older than a day (the window is far shorter).
+pub async fn prune(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }

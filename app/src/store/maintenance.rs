@@ -29,6 +29,10 @@ pub async fn set(
     message: &str,
     estimated_end: Option<DateTime<Utc>>,
 ) -> Result<MaintenanceView, sqlx::Error> {
+    // Lock the row first so two operators switching at once audit true before-states.
+    sqlx::query("SELECT 1 FROM maintenance_mode WHERE singleton FOR UPDATE")
+        .execute(&mut *conn)
+        .await?;
     let before = get(&mut *conn).await?;
     sqlx::query(
         "UPDATE maintenance_mode SET active = $1, message = $2, estimated_end = $3, \

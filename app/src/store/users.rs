@@ -23,14 +23,14 @@ fn parse_roles(names: Vec<String>) -> Vec<Role> {
 
 /// Looks a user up by name for login.
 pub async fn credentials(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     username: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, password_hash, disabled, session_epoch FROM users WHERE username = $1",
     )
     .bind(username)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     row.map(|r| {
         Ok(Credentials {
@@ -262,4 +262,16 @@ pub async fn set_password(
     )
     .await?;
     Ok(Some(epoch))
+}
+
+/// Whether an enabled admin other than `id` exists: the last one may not be
+/// disabled or lose the admin role, or nobody could administer opsdeck.
+pub async fn another_admin_exists(conn: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE r.role = 'admin' AND NOT u.disabled AND u.id <> $1)",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }

@@ -121,6 +121,14 @@ async fn a_token_in_the_query_string_is_refused(pool: PgPool) {
     assert_eq!(res.status(), 400);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "TOKEN_IN_QUERY");
+    // Encoded keys and routes that need no token are covered too.
+    for path in [
+        "/api/v1/environments?access%5Ftoken=x",
+        "/api/v1/maintenance?TOKEN=x",
+    ] {
+        let res = reqwest::get(format!("{}{path}", app.url)).await.unwrap();
+        assert_eq!(res.status(), 400, "{path}");
+    }
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]

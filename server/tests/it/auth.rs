@@ -331,3 +331,95 @@ async fn passwords_are_stored_as_argon2id(pool: PgPool) {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(&password_of("alice")));
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_last_admin_cannot_be_demoted_or_disabled(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "root", &[Role::Admin]).await;
+    let other = create_user(&pool, "second", &[Role::Admin]).await;
+    let admin = app.signed_in("root").await;
+    let root_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'root'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // With a second admin, demoting root is fine; then the second admin is the last one.
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/admin/set_disabled",
+            &[("user_id", &other.to_string()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (status, err) = app_error(
+        app.rpc(
+            &admin,
+            "/rpc/admin/set_roles",
+            &[("user_id", &root_id.to_string()), ("roles", "viewer")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, err.for_field("roles")),
+        (422, Some(Msg::ErrLastAdmin))
+    );
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(root_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, vec!["admin".to_string()], "nothing changed");
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn parallel_guesses_cannot_beat_the_account_limit_r_auth_5(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "alice", &[Role::Viewer]).await;
+    let attempts = (0..12).map(|_| {
+        let url = app.url.clone();
+        async move {
+            browser()
+                .post(format!("{url}/rpc/auth/login"))
+                .form(&[
+                    ("username", "alice"),
+                    ("password", "wrong-guess"),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        checked <= 5,
+        "at most five guesses reach the password check: {statuses:?}"
+    );
+    assert_eq!(
+        checked + refused,
+        12,
+        "the rest are refused, none fail: {statuses:?}"
+    );
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded as usize, checked);
+}
+
+/// Runs futures concurrently (no extra crate for one helper).
+async fn futures_join_all<F: std::future::Future<Output = u16> + Send + 'static>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<u16> {
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}

@@ -104,3 +104,18 @@ async fn responses_carry_a_request_id(pool: PgPool) {
     let res = app.get(&browser(), "/health").await;
     assert!(res.headers().get("x-request-id").is_some());
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn unreadable_server_function_arguments_get_400_not_500(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "root", &[Role::Admin]).await;
+    let admin = app.signed_in("root").await;
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/admin/set_disabled",
+            &[("user_id", "abc"), ("disabled", "maybe")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+}
