@@ -67,12 +67,12 @@ pub enum AdminBootstrap {
     CreatedWithGeneratedPassword(String),
 }
 
-/// On the first start (no users at all) creates `admin`.
+/// On the first start (no admin at all, even if demo users exist) creates `admin`.
 pub async fn ensure_admin(
     pool: &PgPool,
     configured: Option<&str>,
 ) -> Result<AdminBootstrap, StartError> {
-    if opsdeck_app::store::users::count(pool).await? > 0 {
+    if opsdeck_app::store::users::admin_count(pool).await? > 0 {
         return Ok(AdminBootstrap::AlreadyHadUsers);
     }
     let (password, generated) = match configured {

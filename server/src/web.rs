@@ -104,6 +104,8 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
                 })
                 .on_request(())
+                // Statuses are logged once, by on_response; a 503 in maintenance is not an error.
+                .on_failure(())
                 .on_response(|res: &Response, latency: std::time::Duration, _span: &tracing::Span| {
                     tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
                 }),

@@ -6,7 +6,6 @@ use crate::api::tokens::{create_token, list_tokens, revoke_token};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::field::{field_error, Field};
-use crate::components::layout::use_shell;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::model::{Scope, TokenRow, UserRow};
@@ -62,24 +61,14 @@ fn CheckList(
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let shell = use_shell();
+    // No outer check here: each section's first server call is refused with
+    // 403 for non-admins, and the section then shows only that refusal.
     view! {
         <Title text=tr(Msg::AdminTitle)/>
         <h1>{tr(Msg::AdminTitle)}</h1>
         <p class="answer">{tr(Msg::AdminAnswer)}</p>
-        <Suspense fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
-            {move || Suspend::new(async move {
-                let admin = match shell {
-                    Some(s) => s.await.ok().and_then(|s| s.user).is_some_and(|u| u.roles.contains(&Role::Admin)),
-                    None => false,
-                };
-                if admin {
-                    view! { <UsersSection/> <TokensSection/> }.into_any()
-                } else {
-                    view! { <ErrorBox error=AppError::Forbidden/> }.into_any()
-                }
-            })}
-        </Suspense>
+        <UsersSection/>
+        <TokensSection/>
     }
 }
 
@@ -109,8 +98,9 @@ fn UsersSection() -> impl IntoView {
         }
     });
     let result = create.value();
-    let role_names: Vec<&'static str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    view! {
+    let form = move || {
+        let role_names: Vec<&'static str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        view! {
         <section class="card">
             <h2>{tr(Msg::CreateUser)}</h2>
             <form class="stack" data-testid="create-user-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
@@ -119,7 +109,7 @@ fn UsersSection() -> impl IntoView {
                 <Field label=Msg::InitialPassword name="password" kind="password" value=password error=field_error(result, "password") autocomplete="new-password"/>
                 <fieldset class="checks">
                     <legend>{tr(Msg::Roles)}</legend>
-                    <CheckList name="roles" items=role_names.clone() selected=roles/>
+                    <CheckList name="roles" items=role_names selected=roles/>
                     <span class="field-error" data-testid="err-roles">{move || field_error(result, "roles").get()}</span>
                 </fieldset>
                 <p class="alert alert-error" role="alert" hidden=move || general_error(result)().is_none()>{general_error(result)}</p>
@@ -127,15 +117,21 @@ fn UsersSection() -> impl IntoView {
                 <button type="submit" class="button primary" data-testid="create-user" disabled=move || create.pending().get()>{tr(Msg::CreateUser)}</button>
             </form>
         </section>
-        <section class="card">
-            <h2>{tr(Msg::Users)}</h2>
-            <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(list) => {
-                            let rows = list.into_iter().map(|u| view! { <UserRowView user=u on_change=move || version.update(|v| *v += 1)/> }).collect_view();
-                            view! {
+        }
+    };
+    // One Transition for the whole section: a non-admin's list call is refused,
+    // and then neither the form nor the table is shown.
+    view! {
+        <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) => {
+                        let rows = list.into_iter().map(|u| view! { <UserRowView user=u on_change=move || version.update(|v| *v += 1)/> }).collect_view();
+                        view! {
+                            {form()}
+                            <section class="card">
+                                <h2>{tr(Msg::Users)}</h2>
                                 <div class="table-wrap">
                                 <table data-testid="users-table">
                                     <thead><tr>
@@ -147,12 +143,12 @@ fn UsersSection() -> impl IntoView {
                                     <tbody>{rows}</tbody>
                                 </table>
                                 </div>
-                            }.into_any()
-                        }
+                            </section>
+                        }.into_any()
                     }
-                })}
-            </Transition>
-        </section>
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -247,10 +243,9 @@ fn TokensSection() -> impl IntoView {
         Some(Ok(created)) => Some(created.secret),
         _ => None,
     };
-    let scope_names: Vec<&'static str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-    view! {
-        <section class="card">
-            <h2>{tr(Msg::ApiTokens)}</h2>
+    let form = move || {
+        let scope_names: Vec<&'static str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        view! {
             <form class="stack" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
                 <Field label=Msg::TokenName name="token_name" value=name error=field_error(result, "name")/>
                 <fieldset class="checks">
@@ -267,32 +262,45 @@ fn TokensSection() -> impl IntoView {
                     <code class="secret" data-testid="token-secret">{s}</code>
                 </div>
             })}
-            <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty-state">{tr(Msg::NoTokens)}</p> }.into_any(),
-                        Ok(list) => {
-                            let rows = list.into_iter().map(|t| view! { <TokenRowView token=t on_change=move || version.update(|v| *v += 1)/> }).collect_view();
-                            view! {
-                                <div class="table-wrap">
-                                <table data-testid="tokens-table">
-                                    <thead><tr>
-                                        <th scope="col">{tr(Msg::TokenName)}</th>
-                                        <th scope="col">{tr(Msg::Scopes)}</th>
-                                        <th scope="col">{tr(Msg::Created)}</th>
-                                        <th scope="col">{tr(Msg::LastUsed)}</th>
-                                        <th scope="col">{tr(Msg::Actions)}</th>
-                                    </tr></thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                                </div>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </section>
+        }
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+            {move || Suspend::new(async move {
+                let list = match tokens.await {
+                    // The users section above already says the page is for admins.
+                    Err(AppError::Forbidden) => return ().into_any(),
+                    Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) => list,
+                };
+                let table = if list.is_empty() {
+                    view! { <p class="empty-state">{tr(Msg::NoTokens)}</p> }.into_any()
+                } else {
+                    let rows = list.into_iter().map(|t| view! { <TokenRowView token=t on_change=move || version.update(|v| *v += 1)/> }).collect_view();
+                    view! {
+                        <div class="table-wrap">
+                        <table data-testid="tokens-table">
+                            <thead><tr>
+                                <th scope="col">{tr(Msg::TokenName)}</th>
+                                <th scope="col">{tr(Msg::Scopes)}</th>
+                                <th scope="col">{tr(Msg::Created)}</th>
+                                <th scope="col">{tr(Msg::LastUsed)}</th>
+                                <th scope="col">{tr(Msg::Actions)}</th>
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                        </div>
+                    }.into_any()
+                };
+                view! {
+                    <section class="card">
+                        <h2>{tr(Msg::ApiTokens)}</h2>
+                        {form()}
+                        {table}
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
     }
 }
 

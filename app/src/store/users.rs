@@ -95,8 +95,9 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserRow>, sqlx::Error> {
     .collect()
 }
 
-pub async fn count(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM users")
+/// How many users hold the admin role.
+pub async fn admin_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM user_roles WHERE role = 'admin'")
         .fetch_one(pool)
         .await
 }

@@ -28,6 +28,17 @@ async fn first_start_creates_admin_once_with_a_generated_password(pool: PgPool) 
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn admin_is_created_even_when_demo_users_came_first(pool: PgPool) {
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    assert_eq!(
+        ensure_admin(&pool, Some("configured-admin-pw"))
+            .await
+            .unwrap(),
+        AdminBootstrap::CreatedWithConfiguredPassword
+    );
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn configured_admin_password_is_used(pool: PgPool) {
     assert_eq!(
         ensure_admin(&pool, Some("configured-admin-pw"))
