@@ -501,7 +501,14 @@ mod tests {
             prop_assert!(ms.windows(2).all(|w| w[0].date <= w[1].date));
             prop_assert_eq!(ms.last().map(|m| m.date), Some(date));
             let w = code_freeze_interval(date, Tokyo, &ReleaseCalendarPolicy::default()).unwrap();
-            prop_assert_eq!(w.length(), chrono::TimeDelta::days(7));
+            // Seven local days are exactly 7 × 24 h only where the zone has no DST
+            // change in between: Tokyo had DST in 1948–1951 (found by this test).
+            if date.year() >= 1952 {
+                prop_assert_eq!(w.length(), chrono::TimeDelta::days(7));
+            } else {
+                let diff = (w.length() - chrono::TimeDelta::days(7)).num_minutes().abs();
+                prop_assert!(diff <= 60, "{diff}");
+            }
         }
     }
 }

@@ -210,6 +210,14 @@ messages! {
     PasswordChanged => "Password changed.", "パスワードを変更しました。";
     SignedInAs => "Signed in as", "ログイン中";
     Language => "Language", "言語";
+    NextMaintenance => "Next maintenance window", "次回メンテナンス枠";
+    AnnounceFrom => "Announce by", "告知期限";
+    SlaTarget => "SLA target", "SLA 目標";
+    AllowedDowntime => "Allowed downtime this month", "今月の許容ダウンタイム";
+    Minutes => "min", "分";
+    InPrefix => "in", "あと";
+    Days => "days", "日";
+    Hours => "h", "時間";
 }
 
 #[cfg(test)]

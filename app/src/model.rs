@@ -163,3 +163,16 @@ pub struct EnvironmentRow {
     pub last_deploy_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
 }
+
+/// The overview's schedule answers, computed by the core crate on the server
+/// (one clock, so the server-rendered page and the browser agree).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverviewSummary {
+    pub now: DateTime<Utc>,
+    /// Next monthly maintenance window (R-MNT-1) and when it must be announced (R-MNT-2).
+    pub next_maintenance: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub announce_at: Option<DateTime<Utc>>,
+    /// SLA target in percent and the month's allowed downtime (R-SLA-1).
+    pub sla_target_percent: f64,
+    pub allowed_downtime_minutes: Option<f64>,
+}

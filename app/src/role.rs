@@ -73,6 +73,9 @@ pub enum Access {
 }
 
 impl Access {
+    /// Admins only (users, tokens, settings).
+    pub const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+
     /// Whether a user holding `roles` passes. `None` means nobody is signed in.
     pub fn allows(self, roles: Option<&[Role]>) -> bool {
         match (self, roles) {

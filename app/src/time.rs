@@ -37,6 +37,24 @@ pub fn parse_local(s: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, Msg> {
         .ok_or(Msg::ErrDateTime)
 }
 
+/// "in 8 days" / "in 5 h" from `now` to `at` (future only; past gives None).
+pub fn until(now: DateTime<Utc>, at: DateTime<Utc>, lang: crate::i18n::Lang) -> Option<String> {
+    let secs = (at - now).num_seconds();
+    if secs <= 0 {
+        return None;
+    }
+    let (n, unit) = if secs >= 2 * 86_400 {
+        (secs / 86_400, Msg::Days)
+    } else {
+        ((secs + 3_599) / 3_600, Msg::Hours)
+    };
+    Some(format!(
+        "{} {n} {}",
+        Msg::InPrefix.text(lang),
+        unit.text(lang)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +68,26 @@ mod tests {
         assert_eq!(format(t, tz), "2026-12-06 02:00 JST");
         assert_eq!(parse_local("", tz), Ok(None));
         assert_eq!(parse_local("tomorrow", tz), Err(Msg::ErrDateTime));
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = parse_local("2026-11-28T02:00", chrono_tz::UTC)
+            .unwrap()
+            .unwrap();
+        let at = parse_local("2026-12-06T02:00", chrono_tz::UTC)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            until(now, at, crate::i18n::Lang::En).as_deref(),
+            Some("in 8 days")
+        );
+        assert_eq!(until(at, now, crate::i18n::Lang::En), None);
+        let soon = now + chrono::Duration::minutes(90);
+        assert_eq!(
+            until(now, soon, crate::i18n::Lang::Ja).as_deref(),
+            Some("あと 2 時間")
+        );
     }
 
     #[test]

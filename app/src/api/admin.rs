@@ -10,13 +10,10 @@ use crate::{
 };
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
-
 /// Every user with their roles.
 #[server(prefix = "/rpc", endpoint = "admin/list_users")]
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         Ok(crate::store::users::list(&call.ctx.pool).await?)
     })
     .await
@@ -32,7 +29,7 @@ pub async fn create_user(
 ) -> Result<i64, AppError> {
     use crate::i18n::Msg;
     use crate::validate;
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         let username = username.trim().to_lowercase();
         let display_name = if display_name.trim().is_empty() {
             username.clone()
@@ -72,7 +69,7 @@ pub async fn create_user(
 /// Replaces a user's roles (comma-separated).
 #[server(prefix = "/rpc", endpoint = "admin/set_roles")]
 pub async fn set_roles(user_id: i64, roles: String) -> Result<(), AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         let roles = crate::validate::roles(&roles).map_err(|m| AppError::field("roles", m))?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
@@ -93,7 +90,7 @@ pub async fn set_roles(user_id: i64, roles: String) -> Result<(), AppError> {
 /// Disables (ending their sessions) or re-enables a user. Admins cannot disable themselves.
 #[server(prefix = "/rpc", endpoint = "admin/set_disabled")]
 pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         let me = call.user()?;
         if disabled && me.id == user_id {
             return Err(AppError::field(
@@ -118,7 +115,7 @@ pub async fn set_disabled(user_id: i64, disabled: bool) -> Result<(), AppError> 
 /// Sets a new password for a user and ends their sessions.
 #[server(prefix = "/rpc", endpoint = "admin/reset_password")]
 pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         crate::validate::Check::default()
             .field("password", crate::validate::new_password(&password))
             .finish()?;

@@ -3,19 +3,12 @@
 use crate::error::AppError;
 use crate::model::{CreatedToken, TokenRow};
 #[cfg(feature = "ssr")]
-use crate::{
-    auth::guard::rpc,
-    role::{Access, Role},
-    store::audit::Actor,
-};
+use crate::{auth::guard::rpc, role::Access, store::audit::Actor};
 use leptos::prelude::*;
-
-#[cfg(feature = "ssr")]
-const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
 
 #[server(prefix = "/rpc", endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         Ok(crate::store::tokens::list(&call.ctx.pool).await?)
     })
     .await
@@ -25,7 +18,7 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 #[server(prefix = "/rpc", endpoint = "tokens/create")]
 pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, AppError> {
     use crate::validate;
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         let name = name.trim().to_string();
         let parsed = validate::scopes(&scopes);
         validate::Check::default()
@@ -44,7 +37,7 @@ pub async fn create_token(name: String, scopes: String) -> Result<CreatedToken, 
 
 #[server(prefix = "/rpc", endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
-    rpc(ADMIN, |call| async move {
+    rpc(Access::ADMIN, |call| async move {
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
         if !crate::store::tokens::revoke(&mut tx, &actor, id).await? {

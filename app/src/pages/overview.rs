@@ -1,12 +1,12 @@
 //! "Are we OK?" at a glance (R-UI-1): environments first; the other answers arrive with their areas.
 
-use crate::api::overview::list_environments;
+use crate::api::overview::{list_environments, load_overview_summary};
 use crate::components::error_box::ErrorBox;
 use crate::components::health::HealthBadge;
 use crate::components::layout::use_shell;
 use crate::i18n::Msg;
 use crate::model::{EnvironmentRow, HealthLevel};
-use crate::tr;
+use crate::{tr, use_lang};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,6 +26,8 @@ fn answer(envs: &[EnvironmentRow]) -> Msg {
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let envs = Resource::new(|| (), |_| list_environments());
+    let summary = Resource::new(|| (), |_| load_overview_summary());
+    let lang = use_lang();
     let tz = use_shell();
     view! {
         <Title text=tr(Msg::OverviewTitle)/>
@@ -75,6 +77,35 @@ pub fn OverviewPage() -> impl IntoView {
                         }.into_any()
                     }
                 }
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let zone = match tz { Some(s) => s.await.map(|s| s.time_zone).unwrap_or_default(), None => String::new() };
+                let zone = crate::time::zone(&zone);
+                summary.await.ok().map(|s| {
+                    let window = s.next_maintenance.map(|(start, end)| view! {
+                        <p class="stat" data-testid="next-maintenance">
+                            {crate::time::format(start, zone)} " – " {end.with_timezone(&zone).format("%H:%M").to_string()}
+                            " · " {crate::time::until(s.now, start, lang)}
+                        </p>
+                        <p class="muted">{tr(Msg::AnnounceFrom)} ": " {s.announce_at.map(|a| crate::time::format(a, zone))}</p>
+                    });
+                    view! {
+                        <div class="grid">
+                            <section class="card">
+                                <h2>{tr(Msg::NextMaintenance)}</h2>
+                                {window}
+                            </section>
+                            <section class="card">
+                                <h2>{tr(Msg::SlaTarget)}</h2>
+                                <p class="stat">{format!("{}%", s.sla_target_percent)}</p>
+                                <p class="muted">{tr(Msg::AllowedDowntime)} ": "
+                                    {s.allowed_downtime_minutes.map(|m| format!("{m:.2} {}", tr(Msg::Minutes)))}</p>
+                            </section>
+                        </div>
+                    }
+                })
             })}
         </Suspense>
         <div class="grid">

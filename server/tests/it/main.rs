@@ -10,6 +10,7 @@ mod auth;
 mod edge;
 mod health;
 mod maintenance;
+mod overview;
 mod role_matrix;
 mod startup;
 mod support;

@@ -74,6 +74,7 @@ const MATRIX: &[(&str, Who, Args)] = &[
         &[("page", "1"), ("actor", ""), ("action", "")],
     ),
     ("/rpc/overview/environments", Who::SignedIn, &[]),
+    ("/rpc/overview/summary", Who::SignedIn, &[]),
     (
         "/rpc/maintenance/set",
         Who::Roles(&[Role::Operator]),

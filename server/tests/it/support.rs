@@ -106,10 +106,15 @@ impl TestApp {
         .await
     }
 
-    /// A new client signed in as `username`.
+    /// A new client signed in as `username` (created by `create_user`).
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        self.signed_in_with(username, &password_of(username)).await
+    }
+
+    /// A new client signed in with an explicit password.
+    pub async fn signed_in_with(&self, username: &str, password: &str) -> reqwest::Client {
         let c = browser();
-        let res = self.login(&c, username, &password_of(username)).await;
+        let res = self.login(&c, username, password).await;
         assert_eq!(
             res.status(),
             200,

@@ -1,0 +1,50 @@
+//! The overview's data (R-UI-1, R-DEP-1, R-MNT-1, R-SLA-1).
+
+use crate::support::*;
+use chrono::{Datelike, Timelike};
+use opsdeck_app::role::Role;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn summary_gives_the_next_first_sunday_window_and_the_months_downtime(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "viewer", &[Role::Viewer]).await;
+    let c = app.signed_in("viewer").await;
+    let res = app.rpc(&c, "/rpc/overview/summary", &[]).await;
+    assert_eq!(res.status(), 200);
+    let s: opsdeck_app::model::OverviewSummary = res.json().await.unwrap();
+    assert_eq!(s.sla_target_percent, 99.9);
+    let allowed = s.allowed_downtime_minutes.unwrap();
+    assert!(
+        [40.32, 41.76, 43.2, 44.64]
+            .iter()
+            .any(|m| (m - allowed).abs() < 1e-9),
+        "{allowed}"
+    );
+    let (start, end) = s.next_maintenance.unwrap();
+    let local = start.with_timezone(&chrono_tz::Asia::Tokyo);
+    assert!(start > s.now);
+    assert_eq!(local.weekday(), chrono::Weekday::Sun);
+    assert!(local.day() <= 7, "first Sunday");
+    assert_eq!((local.hour(), local.minute()), (2, 0));
+    assert_eq!(end - start, chrono::Duration::hours(2));
+    assert_eq!(s.announce_at.unwrap(), start - chrono::Duration::days(7));
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn environments_are_listed_in_pipeline_order(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    let c = app
+        .signed_in_with("viewer", &opsdeck_server::demo::demo_password("viewer"))
+        .await;
+    let envs: Vec<opsdeck_app::model::EnvironmentRow> = app
+        .rpc(&c, "/rpc/overview/environments", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<_> = envs.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Local", "Development", "Staging", "Production"]);
+    assert_eq!(envs[3].live_colour.as_deref(), Some("blue"));
+}
