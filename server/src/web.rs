@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(same_origin_posts))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(json_api_errors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -196,6 +197,37 @@ async fn rpc_transport_errors(req: Request, next: Next) -> Response {
         };
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Machines get JSON errors from `/api/…` even when the refusal comes from a
+/// layer rather than a handler (413 body limit, 405 wrong method).
+async fn json_api_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+        s if s.is_server_error() => "INTERNAL",
+        _ => "BAD_REQUEST",
+    };
+    let message = status.canonical_reason().unwrap_or("error");
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::json!({"error": code, "message": message}).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 #[derive(serde::Deserialize)]

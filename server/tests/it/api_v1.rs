@@ -162,3 +162,27 @@ async fn token_scopes_are_validated(pool: PgPool) {
         "{err:?}"
     );
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn refusals_from_layers_are_json_too(pool: PgPool) {
+    let app = spawn(pool).await;
+    let http = reqwest::Client::new();
+    let big = "x".repeat(opsdeck_server::web::BODY_LIMIT_BYTES + 1);
+    let res = http
+        .post(format!("{}/api/v1/environments", app.url))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "PAYLOAD_TOO_LARGE");
+    let res = http
+        .post(format!("{}/api/v1/maintenance", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "METHOD_NOT_ALLOWED");
+}
