@@ -35,6 +35,8 @@ pub struct ServerCtx {
     /// The zone times are shown in (default Asia/Tokyo).
     pub time_zone: Tz,
     pub login_limits: LoginLimits,
+    /// Behind a trusted reverse proxy: the client is the last `X-Forwarded-For` hop.
+    pub trust_proxy: bool,
 }
 
 /// The context provided by the server; a missing one is a wiring bug, answered as 500.

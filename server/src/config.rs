@@ -19,6 +19,10 @@ pub struct Config {
     pub site_root: String,
     pub session_idle_minutes: i64,
     pub secure_cookies: bool,
+    /// The origin browsers use (`https://ops.example.com`) when a proxy rewrites `Host`.
+    pub public_origin: Option<String>,
+    /// Take the client address from the last `X-Forwarded-For` hop (behind a trusted proxy only).
+    pub trust_proxy: bool,
 }
 
 /// A variable was set to something unusable.
@@ -45,6 +49,8 @@ impl std::fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("secure_cookies", &self.secure_cookies)
+            .field("public_origin", &self.public_origin)
+            .field("trust_proxy", &self.trust_proxy)
             .finish()
     }
 }
@@ -63,6 +69,13 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// `https://ops.example.com/some/path` → `https://ops.example.com`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+    matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}"))
 }
 
 impl Config {
@@ -102,6 +115,16 @@ impl Config {
             session_idle_minutes,
             secure_cookies: non_empty("OPSDECK_SECURE_COOKIES")
                 .is_some_and(|v| v == "true" || v == "1"),
+            public_origin: match non_empty("OPSDECK_PUBLIC_URL") {
+                None => None,
+                Some(url) => Some(origin_of(&url).ok_or(ConfigError {
+                    name: "OPSDECK_PUBLIC_URL",
+                    problem: format!(
+                        "`{url}` is not an http(s) URL such as https://ops.example.com"
+                    ),
+                })?),
+            },
+            trust_proxy: non_empty("OPSDECK_TRUST_PROXY").is_some_and(|v| v == "true" || v == "1"),
         })
     }
 
@@ -129,6 +152,20 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("sekret-admin-pw"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn public_url_becomes_an_origin() {
+        let c = Config::from_lookup(|k| {
+            (k == "OPSDECK_PUBLIC_URL").then(|| "https://ops.example.com/x".to_string())
+        })
+        .unwrap();
+        assert_eq!(c.public_origin.as_deref(), Some("https://ops.example.com"));
+        let e = Config::from_lookup(|k| {
+            (k == "OPSDECK_PUBLIC_URL").then(|| "ops.example.com".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(e.name, "OPSDECK_PUBLIC_URL");
     }
 
     #[test]

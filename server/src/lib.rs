@@ -28,6 +28,7 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
         pool: pool.clone(),
         time_zone: config.time_zone,
         login_limits: LoginLimits::default(),
+        trust_proxy: config.trust_proxy,
     };
     state::AppState {
         pool,

@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_redirect))
         .layer(middleware::from_fn(rpc_transport_errors))
-        .layer(middleware::from_fn(same_origin_posts))
+        .layer(middleware::from_fn_with_state(state.clone(), same_origin_posts))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(json_api_errors))
@@ -155,18 +155,27 @@ async fn sign_in_redirect(
 
 /// CSRF defence in depth beside SameSite cookies: a state-changing request whose
 /// `Origin` names another site is refused (R-AUTH-5).
-async fn same_origin_posts(req: Request, next: Next) -> Response {
+async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let headers = req.headers();
         let cross_site =
             headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
-        let origin_host = headers
+        let origin = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
-            .filter(|o| *o != "null")
-            .map(|o| o.split("://").nth(1).unwrap_or(o).to_string());
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let mismatch = matches!((&origin_host, host), (Some(o), Some(h)) if o != h);
+            .filter(|o| *o != "null");
+        // Behind a proxy that rewrites Host, compare with the configured public origin.
+        let mismatch = match (origin, &state.config.public_origin) {
+            (Some(o), Some(public)) => o != public,
+            (Some(o), None) => {
+                let origin_host = o.split("://").nth(1).unwrap_or(o);
+                headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|h| h != origin_host)
+            }
+            (None, _) => false,
+        };
         if cross_site || mismatch {
             tracing::warn!("cross-site request refused");
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();

@@ -910,3 +910,53 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod scratch_brute {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn brute_mutations() {
+        let base = include_str!("fixtures/policy_alerts.yaml");
+        let mut chars: Vec<char> = (b' '..=b'~').map(|b| b as char).collect();
+        chars.extend(['\t', '\n', '\r']);
+        let special: Vec<char> = " -:\n\r\t[],#a0%.>=".chars().collect();
+        let mut fails = 0;
+        let mut check = |s: String| {
+            if let Ok(doc) = parse_alert_rules(&s) {
+                let w = write_document(&doc);
+                if w != s {
+                    fails += 1;
+                    if fails < 15 { eprintln!("MISMATCH\n{s:?}\n{w:?}"); }
+                }
+            }
+        };
+        let n = base.len();
+        for p in 0..=n {
+            for del in 0..5usize {
+                let end = (p + del).min(n);
+                let mut s = base.to_string();
+                s.replace_range(p..end, "");
+                check(s);
+                for &c in &chars {
+                    let mut s = base.to_string();
+                    s.replace_range(p..end, &c.to_string());
+                    check(s);
+                    for &c2 in &chars {
+                        let mut s = base.to_string();
+                        s.replace_range(p..end, &format!("{c}{c2}"));
+                        check(s);
+                    }
+                    if special.contains(&c) {
+                        for &c2 in &special { for &c3 in &special {
+                            let mut s = base.to_string();
+                            s.replace_range(p..end, &format!("{c}{c2}{c3}"));
+                            check(s);
+                        }}
+                    }
+                }
+            }
+        }
+        assert_eq!(fails, 0);
+    }
+}

@@ -72,7 +72,7 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
         if username.chars().count() > 64 {
             return Err(AppError::InvalidCredentials);
         }
-        let address = crate::auth::guard::client_addr()
+        let address = crate::auth::guard::client_addr(call.ctx.trust_proxy)
             .await
             .map(|a| a.to_string());
         // One transaction per attempt, holding the account's lock from check to record.

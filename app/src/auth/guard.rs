@@ -88,11 +88,29 @@ fn answer_error(e: &AppError) {
     }
 }
 
-/// The client address of the current request, for per-address rate limits.
-pub async fn client_addr() -> Option<std::net::IpAddr> {
+/// The client address of the current request, for per-address rate limits:
+/// the TCP peer, or behind a trusted proxy the last `X-Forwarded-For` hop
+/// (the one the proxy itself appended; earlier hops are the client's word).
+pub async fn client_addr(trust_proxy: bool) -> Option<std::net::IpAddr> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
+    let forwarded = trust_proxy
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .flatten();
+    forwarded.or_else(|| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+    })
 }

@@ -119,3 +119,65 @@ async fn unreadable_server_function_arguments_get_400_not_500(pool: PgPool) {
         .await;
     assert_eq!(res.status(), 400);
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn behind_a_proxy_the_public_origin_is_checked(pool: PgPool) {
+    let app = spawn_with(
+        pool.clone(),
+        &[("OPSDECK_PUBLIC_URL", "https://ops.example.com")],
+    )
+    .await;
+    create_user(&pool, "root", &[Role::Admin]).await;
+    let admin = app.signed_in("root").await;
+    let post = |origin: &'static str| {
+        admin
+            .post(format!("{}/rpc/tokens/list", app.url))
+            .header("origin", origin)
+            .send()
+    };
+    assert_eq!(post("https://ops.example.com").await.unwrap().status(), 200);
+    assert_eq!(post("https://evil.example").await.unwrap().status(), 403);
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn behind_a_trusted_proxy_addresses_come_from_x_forwarded_for(pool: PgPool) {
+    let app = spawn_with(pool.clone(), &[("OPSDECK_TRUST_PROXY", "true")]).await;
+    create_user(&pool, "alice", &[Role::Viewer]).await;
+    let guess = |addr: &'static str, user: String| {
+        browser()
+            .post(format!("{}/rpc/auth/login", app.url))
+            .header("x-forwarded-for", addr)
+            .form(&[
+                ("username", user),
+                ("password", "wrong".to_string()),
+                ("next", "/".to_string()),
+            ])
+            .send()
+    };
+    for i in 0..20 {
+        assert_eq!(
+            guess("203.0.113.7", format!("guess{i}"))
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+    // That address is now throttled; another client behind the same proxy is not.
+    assert_eq!(
+        guess("203.0.113.7", "alice".into()).await.unwrap().status(),
+        429
+    );
+    let ok = browser()
+        .post(format!("{}/rpc/auth/login", app.url))
+        .header("x-forwarded-for", "198.51.100.1")
+        .form(&[
+            ("username", "alice"),
+            ("password", &password_of("alice")),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
