@@ -13,7 +13,9 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use opsdeck_app::i18n::Lang;
 use opsdeck_app::{shell, App};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -56,6 +58,10 @@ impl MakeRequestId for CounterRequestId {
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    // The app's pages (all static paths): anything else is a 404 for everyone,
+    // signed in or not, instead of a detour through the login page.
+    let pages: Arc<HashSet<String>> =
+        Arc::new(routes.iter().map(|r| r.path().to_string()).collect());
     let ctx = state.ctx.clone();
     let ctx_for_fallback = state.ctx.clone();
     let options = state.leptos_options.clone();
@@ -91,7 +97,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(ctx_for_fallback.clone()),
             shell,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), sign_in_redirect))
+        .layer(middleware::from_fn_with_state((state.clone(), pages), sign_in_redirect))
         .layer(middleware::from_fn(rpc_transport_errors))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin_posts))
         .layer(sessions)
@@ -117,13 +123,13 @@ pub fn router(state: AppState) -> Router {
 
 /// Full page loads of signed-in areas go to the login page first, then back (R-AUTH-1).
 async fn sign_in_redirect(
-    State(state): State<AppState>,
+    State((state, pages)): State<(AppState, Arc<HashSet<String>>)>,
     session: Session,
     req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
-    if req.method() != Method::GET || is_public_path(&path) {
+    if req.method() != Method::GET || is_public_path(&path) || !pages.contains(&path) {
         return next.run(req).await;
     }
     let user = match opsdeck_app::auth::session::user_of(&session).await {

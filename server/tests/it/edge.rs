@@ -7,6 +7,8 @@ use sqlx::PgPool;
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn pages_send_anonymous_visitors_to_login_and_back(pool: PgPool) {
     let app = spawn(pool).await;
+    let res = app.get(&browser(), "/").await;
+    assert_eq!(res.status(), 303, "the overview too");
     let res = app.get(&browser(), "/audit?page=2").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?next=/audit%3Fpage%3D2");
@@ -36,6 +38,9 @@ async fn unknown_routes_get_a_404_page(pool: PgPool) {
     let res = app.get(&c, "/no/such/page").await;
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("not-found"));
+    // Anonymous visitors get the same 404, not a detour through login.
+    let res = app.get(&browser(), "/no/such/page").await;
+    assert_eq!(res.status(), 404);
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
