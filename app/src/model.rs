@@ -37,6 +37,8 @@ pub struct ShellState {
     pub maintenance: MaintenanceView,
     /// Display zone for times, e.g. `Asia/Tokyo`.
     pub time_zone: String,
+    /// Each environment's name and health, for the top bar's dots (signed-in users only).
+    pub environments: Vec<(String, HealthLevel)>,
 }
 
 /// A user as the admin page lists them.

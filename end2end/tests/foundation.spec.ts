@@ -158,6 +158,8 @@ test("every area renders and hydrates without console errors, in both languages"
   }
   await page.goto("/");
   await expect(page.getByTestId("env-production")).toBeVisible();
+  await expect(page.getByTestId("env-dot")).toHaveCount(4);
+  await expect(page.getByTestId("env-dot").last()).toHaveAttribute("title", "Production: healthy");
   await expect(page.getByTestId("next-maintenance")).toContainText(/02:00 JST – 04:00/);
   await page.getByTestId("lang-switch").click();
   await expect(page.locator("html")).toHaveAttribute("lang", "ja");

@@ -11,10 +11,20 @@ use leptos::prelude::*;
 pub async fn load_shell() -> Result<ShellState, AppError> {
     rpc(Access::Public, |call| async move {
         let maintenance = crate::store::maintenance::get(&call.ctx.pool).await?;
+        // Environment health is for signed-in eyes only; the login page gets none.
+        let environments = match call.user {
+            Some(_) => crate::store::environments::list(&call.ctx.pool)
+                .await?
+                .into_iter()
+                .map(|e| (e.name, e.health))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(ShellState {
             user: call.user,
             maintenance,
             time_zone: call.ctx.time_zone.name().to_string(),
+            environments,
         })
     })
     .await

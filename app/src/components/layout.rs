@@ -8,7 +8,7 @@ use crate::components::error_box::ErrorBox;
 use crate::components::maintenance_banner::MaintenanceBanner;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::model::{CurrentUser, ShellState};
+use crate::model::{CurrentUser, HealthLevel, ShellState};
 use crate::role::{Access, Role};
 use crate::{tr, use_lang};
 use leptos::prelude::*;
@@ -55,8 +55,8 @@ pub fn Layout() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match shell.await {
-                    Ok(ShellState { user: Some(user), maintenance, time_zone }) => view! {
-                        <Frame user=user>
+                    Ok(ShellState { user: Some(user), maintenance, time_zone, environments }) => view! {
+                        <Frame user=user environments=environments>
                             <MaintenanceBanner state=maintenance time_zone=time_zone/>
                             <Outlet/>
                         </Frame>
@@ -93,7 +93,11 @@ const NAV: [(&str, Msg, &str); 10] = [
 ];
 
 #[component]
-fn Frame(user: CurrentUser, children: Children) -> impl IntoView {
+fn Frame(
+    user: CurrentUser,
+    environments: Vec<(String, HealthLevel)>,
+    children: Children,
+) -> impl IntoView {
     let is_admin = user.can(Access::AnyOf(&[Role::Admin]));
     let location = use_location();
     let lang = use_lang();
@@ -115,6 +119,19 @@ fn Frame(user: CurrentUser, children: Children) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     let logout = ServerAction::<Logout>::new();
+    // Status by icon + word (in the tooltip and for screen readers) + colour.
+    let env_dots = environments
+        .into_iter()
+        .map(|(name, level)| {
+            let (class, icon, msg) = crate::components::health::health_look(level);
+            let label = format!("{name}: {}", tr(msg));
+            view! {
+                <li class=format!("env-dot {class}") title=label.clone() aria-label=label data-testid="env-dot">
+                    <span aria-hidden="true">{icon}</span> " " {name}
+                </li>
+            }
+        })
+        .collect_view();
     let nav = NAV
         .into_iter()
         .filter(|(path, _, _)| *path != "/admin" || is_admin)
@@ -132,6 +149,7 @@ fn Frame(user: CurrentUser, children: Children) -> impl IntoView {
                 <details class="menu-toggle">
                     <summary>{tr(Msg::Menu)}</summary>
                 </details>
+                <ul class="env-dots" aria-label=tr(Msg::Environments)>{env_dots}</ul>
                 <div class="topbar-right">
                     <a class="lang-switch" href=lang_href rel="external" data-testid="lang-switch">{switch_to.1}</a>
                     <A href="/account" attr:class="user" attr:data-testid="current-user">

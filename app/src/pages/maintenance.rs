@@ -43,6 +43,7 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
         user,
         maintenance,
         time_zone,
+        ..
     } = state;
     let tz = crate::time::zone(&time_zone);
     let can_switch = user

@@ -48,3 +48,27 @@ async fn environments_are_listed_in_pipeline_order(pool: PgPool) {
     assert_eq!(names, ["Local", "Development", "Staging", "Production"]);
     assert_eq!(envs[3].live_colour.as_deref(), Some("blue"));
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_top_bar_shows_environment_health_only_to_signed_in_users(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    let anonymous: opsdeck_app::model::ShellState = app
+        .rpc(&browser(), "/rpc/auth/load_shell", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(anonymous.environments.is_empty());
+    let c = app
+        .signed_in_with("viewer", &opsdeck_server::demo::demo_password("viewer"))
+        .await;
+    let shell: opsdeck_app::model::ShellState = app
+        .rpc(&c, "/rpc/auth/load_shell", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shell.environments.len(), 4);
+    assert_eq!(shell.environments[3].0, "Production");
+}
