@@ -5,7 +5,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/debug/opsdeck-server"
+# OPSDECK_PROFILE=release tests the optimised build (what CI and production use).
+BIN="$TARGET_DIR/${OPSDECK_PROFILE:-debug}/opsdeck-server"
 BASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/opsdeck}"
 DB_NAME="opsdeck_e2e_$$"
 export DATABASE_URL="${BASE_URL%/*}/$DB_NAME"

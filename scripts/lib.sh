@@ -113,8 +113,12 @@ ensure_node_modules() {
   fi
 }
 
-# Builds the site (server binary + WASM + CSS) into target/.
+# Builds the site (server binary + WASM + CSS) into target/. Release builds
+# also get brotli and gzip copies of their assets (served as they are).
 build_site() {
   say "building opsdeck (cargo leptos build $*)"
   env -u RUSTFLAGS cargo leptos build "$@"
+  case " $* " in
+    *" --release "*) node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site/pkg" ;;
+  esac
 }

@@ -3,3 +3,4 @@
 pub mod guard;
 pub mod password;
 pub mod session;
+pub mod throttle;

@@ -37,6 +37,12 @@ pub struct ServerCtx {
     pub login_limits: LoginLimits,
     /// Behind a trusted reverse proxy: the client is the last `X-Forwarded-For` hop.
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` is believed; from any other peer it is ignored.
+    pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
+    /// Absolute session lifetime in seconds, however active the session is.
+    pub session_max_secs: i64,
+    /// Bounds on password checks in flight, so a flood cannot starve the pool.
+    pub check_slots: std::sync::Arc<crate::auth::throttle::CheckSlots>,
 }
 
 /// The context provided by the server; a missing one is a wiring bug, answered as 500.

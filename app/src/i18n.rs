@@ -34,6 +34,20 @@ impl Lang {
         }
     }
 
+    /// The first of our languages in an `Accept-Language` value, by quality
+    /// (`ja-JP,ja;q=0.9,en;q=0.8` → Japanese); neither named → the default.
+    #[cfg(feature = "ssr")]
+    pub fn from_accept_language(header: &str) -> Lang {
+        accept_language::parse_with_quality(header)
+            .into_iter()
+            .filter(|(_, quality)| *quality > 0.0)
+            .find_map(|(tag, _)| {
+                let primary = tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
+                Lang::from_code(&primary)
+            })
+            .unwrap_or_default()
+    }
+
     /// Finds the language in a `Cookie:` header value.
     pub fn from_cookie_header(header: &str) -> Option<Lang> {
         header
@@ -123,6 +137,9 @@ messages! {
     ErrNotFound => "Not found.", "見つかりません。";
     ErrInternal => "Something went wrong on the server. It has been logged.", "サーバーでエラーが発生しました。ログに記録されました。";
     ErrNetwork => "The server could not be reached. Try again.", "サーバーに接続できませんでした。再試行してください。";
+    ErrExpiryFormat => "Choose never, a number of days or a date like 2027-03-01.", "「無期限」、日数、または 2027-03-01 の形式の日付を選んでください。";
+    ErrExpiryInPast => "The expiry must be in the future.", "有効期限は未来の日時にしてください。";
+    ErrExpiryTooFar => "Choose an expiry within 10 years.", "有効期限は 10 年以内にしてください。";
     NotFoundTitle => "Page not found", "ページが見つかりません";
     NotFoundBody => "There is no page at this address.", "このアドレスのページはありません。";
     BackToOverview => "Back to the overview", "概要に戻る";
@@ -203,6 +220,21 @@ messages! {
     Revoked => "Revoked", "失効済み";
     ConfirmRevoke => "Revoke this token? Machines using it stop working at once:", "このトークンを失効しますか？使用中のマシンは直ちに動かなくなります:";
     NoTokens => "No tokens yet. Create one for each machine that reports to opsdeck.", "トークンはまだありません。opsdeck に報告するマシンごとに作成してください。";
+    TokenExpiry => "Expiry", "有効期限";
+    ExpiryNever => "Never expires", "無期限";
+    ExpiryOnDate => "On a date…", "日付を指定…";
+    ExpiryDate => "Expiry date", "有効期限日";
+    ExpiresOn => "expires", "期限";
+    Expired => "expired", "期限切れ";
+    UserTokensTitle => "API tokens created by {user} that still work", "{user} が作成した、まだ有効な API トークン";
+    UserTokensHint => "Disabling a user does not stop the tokens they created. Revoke the ones that should stop working.", "ユーザーを無効にしても、そのユーザーが作成したトークンは使えるままです。止めるべきトークンを失効してください。";
+    NoActiveTokensOf => "{user} created no tokens that still work.", "{user} が作成した有効なトークンはありません。";
+    RevokeAllTokensOf => "Revoke all {n} tokens of {user}", "{user} のトークン {n} 件をすべて失効";
+    ConfirmRevokeAllOf => "Revoke all {n} tokens of {user}? Machines using them stop working at once.", "{user} のトークン {n} 件をすべて失効しますか？使用中のマシンは直ちに動かなくなります。";
+    TokensRevokedCount => "Tokens revoked: {n}.", "{n} 件のトークンを失効しました。";
+    Close => "Close", "閉じる";
+    RevokeOneTokenOf => "Revoke the 1 token of {user}", "{user} のトークン 1 件を失効";
+    ConfirmRevokeOneOf => "Revoke the 1 token of {user}? Machines using it stop working at once.", "{user} のトークン 1 件を失効しますか？使用中のマシンは直ちに動かなくなります。";
     AccountTitle => "Your account", "アカウント";
     ChangePassword => "Change password", "パスワードを変更";
     CurrentPassword => "Current password", "現在のパスワード";
@@ -240,5 +272,17 @@ mod tests {
         );
         assert_eq!(Lang::from_cookie_header("opsdeck_lang=xx"), None);
         assert_eq!(Lang::from_cookie_header(""), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn first_visit_language_from_accept_language_r_ui_3() {
+        assert_eq!(Lang::from_accept_language("ja"), Lang::Ja);
+        assert_eq!(Lang::from_accept_language("ja-JP,ja;q=0.9,en-US;q=0.8"), Lang::Ja);
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr-FR, ja;q=0.5"), Lang::Ja);
+        assert_eq!(Lang::from_accept_language("ja;q=0, en;q=0.1"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de"), Lang::default());
+        assert_eq!(Lang::from_accept_language(""), Lang::default());
     }
 }

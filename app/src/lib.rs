@@ -23,13 +23,15 @@ pub mod store;
 
 use i18n::Lang;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = request_lang();
+    #[cfg(feature = "ssr")]
+    set_page_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -37,6 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <leptos_meta::MetaTags/>
             </head>
@@ -47,16 +50,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The language of this request: the cookie on the server, the `<html lang>` the server wrote in the browser.
+/// The page's Content-Security-Policy (R-AUTH-5): scripts only from this
+/// site or carrying this response's nonce (Leptos puts it on the hydration
+/// script and on the streamed resource scripts), WebAssembly allowed, no
+/// plugins, no framing, no foreign form targets.
+#[cfg(feature = "ssr")]
+fn set_page_security_policy() {
+    let Some(opts) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| format!(" 'nonce-{n}'"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        opts.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The language of this request: the cookie on the server, else the
+/// browser's `Accept-Language` (first visit); in the browser, the
+/// `<html lang>` the server wrote.
 fn request_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
             .and_then(|p| {
-                p.headers
-                    .get(http::header::COOKIE)
-                    .and_then(|v| v.to_str().ok())
+                let header = |name| p.headers.get(name).and_then(|v| v.to_str().ok());
+                header(http::header::COOKIE)
                     .and_then(Lang::from_cookie_header)
+                    .or_else(|| header(http::header::ACCEPT_LANGUAGE).map(Lang::from_accept_language))
             })
             .unwrap_or_default()
     }
@@ -93,7 +120,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/opsdeck.css"/>
         <Title text="opsdeck"/>
         <Router>
             <Routes fallback=pages::not_found::NotFound>

@@ -122,6 +122,18 @@ pub struct TokenRow {
     pub created_by: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the token stops working; `None` never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Past its expiry by the server's clock when listed (so the page and the
+    /// hydrated browser agree).
+    pub expired: bool,
+}
+
+impl TokenRow {
+    /// Neither revoked nor expired: the machine API accepts it.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none() && !self.expired
+    }
 }
 
 /// A freshly created token: the only time the secret leaves the server.

@@ -27,12 +27,10 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// Answers 503 for everything but reading the maintenance state while maintenance is on.
 async fn maintenance_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // The exact route only (the nested router sees the path without `/api/v1`):
+    // a suffix match would exempt any future `…/maintenance` route too.
     let is_state_read = req.method() == Method::GET
-        && req
-            .uri()
-            .path()
-            .trim_end_matches('/')
-            .ends_with("/maintenance");
+        && matches!(req.uri().path(), "/maintenance" | "/api/v1/maintenance");
     if !is_state_read {
         match opsdeck_app::store::maintenance::get(&state.pool).await {
             Ok(m) if m.active => {
@@ -104,7 +102,9 @@ async fn refuse_token_in_query(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Authenticates the bearer token of a request and checks its scope.
+/// Authenticates the bearer token of a request and checks its scope. A missing,
+/// unknown, revoked or expired token is 401 with the same body: the answer does
+/// not tell a caller which tokens once existed.
 async fn authorize(
     state: &AppState,
     parts: &axum::http::request::Parts,

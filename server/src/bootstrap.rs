@@ -17,6 +17,8 @@ pub enum StartError {
     Db(#[from] sqlx::Error),
     #[error("could not hash the admin password")]
     Hash,
+    #[error("`{0}` is not a database role name (lower-case letters, digits and _)")]
+    RoleName(String),
 }
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -30,7 +32,10 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
         url: redact_url(url),
         source,
     };
-    if !sqlx::Postgres::database_exists(url)
+    // Creating the database is the owner's job: a non-owner app role
+    // (OPSDECK_MIGRATE_ON_START=false) connects to its database directly.
+    if config.migrate_on_start
+        && !sqlx::Postgres::database_exists(url)
         .await
         .map_err(connect_error)?
     {
@@ -47,6 +52,42 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
             url: redact_url(&config.database_url),
             source,
         })
+}
+
+/// Grants a login role what the running app needs, and no more: read and
+/// write on opsdeck's tables, but only `SELECT` and `INSERT` on `audit_log`,
+/// so the app cannot rewrite its own audit trail (R-AUTH-4). Run by the owner
+/// (`opsdeck-server grant-app-role <role>`) after migrations; the app then runs
+/// as `<role>` with `OPSDECK_MIGRATE_ON_START=false`.
+pub async fn grant_app_role(pool: &PgPool, role: &str) -> Result<(), StartError> {
+    let valid = !role.is_empty()
+        && role.len() <= 63
+        && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(StartError::RoleName(role.to_string()));
+    }
+    // GRANT takes no bind parameters; the name was checked above and is quoted.
+    let role = format!("\"{role}\"");
+    let mut tx = pool.begin().await?;
+    for statement in [
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT USAGE ON SCHEMA tower_sessions TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tower_sessions TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log FROM {role}"),
+        format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        // Tables and sequences that later migrations (run by the owner) create.
+        format!("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}"),
+        format!("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}"),
+    ] {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Applies opsdeck's migrations and the session store's table.
@@ -67,9 +108,12 @@ pub enum AdminBootstrap {
     CreatedWithGeneratedPassword(String),
 }
 
-/// On the first start (no admin at all, even if demo users exist) creates `admin`.
+/// On the first start (no admin at all, even if demo users exist) creates the
+/// first admin, named by `OPSDECK_ADMIN_USER` (default `admin`): a deployment
+/// can pick a name that is not the well-known one.
 pub async fn ensure_admin(
     pool: &PgPool,
+    username: &str,
     configured: Option<&str>,
 ) -> Result<AdminBootstrap, StartError> {
     if opsdeck_app::store::users::admin_count(pool).await? > 0 {
@@ -93,7 +137,7 @@ pub async fn ensure_admin(
     let created = opsdeck_app::store::users::create(
         &mut tx,
         &Actor::system(),
-        "admin",
+        username,
         "Administrator",
         &hash,
         &[Role::Admin],

@@ -23,6 +23,17 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// Take the client address from the last `X-Forwarded-For` hop (behind a trusted proxy only).
     pub trust_proxy: bool,
+    /// Peers whose `X-Forwarded-For` is believed (only with `trust_proxy`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// User name of the first admin, created on the first start only.
+    pub admin_user: String,
+    /// Absolute session lifetime, on top of the idle expiry.
+    pub session_max_hours: i64,
+    /// Apply migrations at start (false when running as a non-owner database role).
+    pub migrate_on_start: bool,
+    /// cargo-leptos's list of asset hashes (`hash.txt` beside the binary unless
+    /// `LEPTOS_HASH_FILE_NAME` names another); when present, assets have hashed names.
+    pub hash_file: PathBuf,
 }
 
 /// A variable was set to something unusable.
@@ -51,6 +62,11 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("public_origin", &self.public_origin)
             .field("trust_proxy", &self.trust_proxy)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("admin_user", &self.admin_user)
+            .field("session_max_hours", &self.session_max_hours)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("hash_file", &self.hash_file)
             .finish()
     }
 }
@@ -78,6 +94,22 @@ fn origin_of(url: &str) -> Option<String> {
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}"))
 }
 
+/// `10.0.0.0/8, 127.0.0.1` → networks; a bare address is a single host.
+fn parse_cidrs(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError {
+                    name: "OPSDECK_TRUSTED_PROXIES",
+                    problem: format!("`{p}` is not an address or CIDR such as 10.0.0.0/8"),
+                })
+        })
+        .collect()
+}
+
 impl Config {
     /// Reads the configuration from a lookup function (the process environment in `from_env`).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
@@ -101,10 +133,61 @@ impl Config {
                 name: "OPSDECK_SESSION_IDLE_MINUTES",
                 problem: format!("`{idle}` is not a number of minutes between 1 and 10080"),
             })?;
+        let max_hours = non_empty("OPSDECK_SESSION_MAX_HOURS").unwrap_or_else(|| "12".into());
+        let session_max_hours = max_hours
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (1..=30 * 24).contains(h))
+            .ok_or(ConfigError {
+                name: "OPSDECK_SESSION_MAX_HOURS",
+                problem: format!("`{max_hours}` is not a number of hours between 1 and 720"),
+            })?;
+        let admin_password = non_empty("OPSDECK_ADMIN_PASSWORD");
+        if let Some(pw) = &admin_password {
+            // Never echo the value: only its length is wrong.
+            if pw.chars().count() < opsdeck_app::validate::MIN_PASSWORD_LEN {
+                return Err(ConfigError {
+                    name: "OPSDECK_ADMIN_PASSWORD",
+                    problem: format!(
+                        "must be at least {} characters long",
+                        opsdeck_app::validate::MIN_PASSWORD_LEN
+                    ),
+                });
+            }
+        }
+        let admin_user = non_empty("OPSDECK_ADMIN_USER")
+            .map(|u| u.trim().to_lowercase())
+            .unwrap_or_else(|| "admin".into());
+        if let Some(problem) = opsdeck_app::validate::username(&admin_user) {
+            return Err(ConfigError {
+                name: "OPSDECK_ADMIN_USER",
+                problem: format!(
+                    "`{admin_user}`: {}",
+                    problem.text(opsdeck_app::i18n::Lang::En)
+                ),
+            });
+        }
+        let trusted_proxies = parse_cidrs(
+            &non_empty("OPSDECK_TRUSTED_PROXIES").unwrap_or_else(|| "127.0.0.1/32,::1/128".into()),
+        )?;
+        let public_origin = match non_empty("OPSDECK_PUBLIC_URL") {
+            None => None,
+            Some(url) => Some(origin_of(&url).ok_or(ConfigError {
+                name: "OPSDECK_PUBLIC_URL",
+                problem: format!("`{url}` is not an http(s) URL such as https://ops.example.com"),
+            })?),
+        };
+        // Secure cookies follow an https public URL unless set explicitly.
+        let secure_cookies = match non_empty("OPSDECK_SECURE_COOKIES") {
+            Some(v) => v == "true" || v == "1",
+            None => public_origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("https://")),
+        };
         Ok(Config {
             addr,
             database_url: non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
-            admin_password: non_empty("OPSDECK_ADMIN_PASSWORD"),
+            admin_password,
             log_level: non_empty("LOG_LEVEL").unwrap_or_else(|| "info".into()),
             redis_url: non_empty("OPSDECK_REDIS_URL"),
             time_zone,
@@ -113,18 +196,28 @@ impl Config {
                 .into(),
             site_root: non_empty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             session_idle_minutes,
-            secure_cookies: non_empty("OPSDECK_SECURE_COOKIES")
-                .is_some_and(|v| v == "true" || v == "1"),
-            public_origin: match non_empty("OPSDECK_PUBLIC_URL") {
-                None => None,
-                Some(url) => Some(origin_of(&url).ok_or(ConfigError {
-                    name: "OPSDECK_PUBLIC_URL",
-                    problem: format!(
-                        "`{url}` is not an http(s) URL such as https://ops.example.com"
-                    ),
-                })?),
-            },
+            secure_cookies,
+            public_origin,
             trust_proxy: non_empty("OPSDECK_TRUST_PROXY").is_some_and(|v| v == "true" || v == "1"),
+            trusted_proxies,
+            admin_user,
+            session_max_hours,
+            migrate_on_start: non_empty("OPSDECK_MIGRATE_ON_START")
+                .is_none_or(|v| v != "false" && v != "0"),
+            hash_file: match non_empty("LEPTOS_HASH_FILE_NAME") {
+                Some(name) => {
+                    let exe_dir = std::env::current_exe()
+                        .ok()
+                        .and_then(|exe| exe.parent().map(PathBuf::from))
+                        .unwrap_or_default();
+                    // Leptos reads it relative to the binary's directory; an absolute path stays absolute.
+                    exe_dir.join(name)
+                }
+                None => std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+                    .unwrap_or_else(|| "hash.txt".into()),
+            },
         })
     }
 
@@ -166,6 +259,56 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(e.name, "OPSDECK_PUBLIC_URL");
+    }
+
+    #[test]
+    fn secure_cookies_follow_an_https_public_url() {
+        let https = Config::from_lookup(|k| {
+            (k == "OPSDECK_PUBLIC_URL").then(|| "https://ops.example.com".to_string())
+        })
+        .unwrap();
+        assert!(https.secure_cookies);
+        let http = Config::from_lookup(|k| {
+            (k == "OPSDECK_PUBLIC_URL").then(|| "http://ops.example.com".to_string())
+        })
+        .unwrap();
+        assert!(!http.secure_cookies);
+        let forced_off = Config::from_lookup(|k| match k {
+            "OPSDECK_PUBLIC_URL" => Some("https://ops.example.com".into()),
+            "OPSDECK_SECURE_COOKIES" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!forced_off.secure_cookies);
+    }
+
+    #[test]
+    fn short_admin_password_is_refused_without_echoing_it() {
+        let e = Config::from_lookup(|k| {
+            (k == "OPSDECK_ADMIN_PASSWORD").then(|| "short-pw".to_string())
+        })
+        .unwrap_err();
+        assert_eq!(e.name, "OPSDECK_ADMIN_PASSWORD");
+        assert!(!e.to_string().contains("short-pw"), "{e}");
+    }
+
+    #[test]
+    fn admin_user_and_trusted_proxies() {
+        let c = Config::from_lookup(|k| match k {
+            "OPSDECK_ADMIN_USER" => Some("Ops-Lead".into()),
+            "OPSDECK_TRUSTED_PROXIES" => Some("10.0.0.0/8, 192.168.1.5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.admin_user, "ops-lead");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains(&"192.168.1.5".parse::<std::net::IpAddr>().unwrap()));
+        let e = Config::from_lookup(|k| (k == "OPSDECK_TRUSTED_PROXIES").then(|| "nope".into()))
+            .unwrap_err();
+        assert_eq!(e.name, "OPSDECK_TRUSTED_PROXIES");
+        let e = Config::from_lookup(|k| (k == "OPSDECK_ADMIN_USER").then(|| "a b".into()))
+            .unwrap_err();
+        assert_eq!(e.name, "OPSDECK_ADMIN_USER");
     }
 
     #[test]

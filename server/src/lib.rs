@@ -18,8 +18,14 @@ use std::sync::Arc;
 
 /// Builds the shared state from a configuration and a migrated pool.
 pub fn state(config: Config, pool: PgPool) -> state::AppState {
+    // cargo-leptos writes the asset hashes to hash.txt beside the binary when it
+    // builds with hashed file names; without the file, names are plain (and
+    // Leptos must not be told to hash: it would fail to read the file).
+    let hash_files = config.hash_file.is_file();
     let leptos_options = LeptosOptions::builder()
         .output_name("opsdeck")
+        .hash_files(hash_files)
+        .hash_file(std::sync::Arc::from(config.hash_file.to_string_lossy().as_ref()))
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
@@ -29,6 +35,9 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
         time_zone: config.time_zone,
         login_limits: LoginLimits::default(),
         trust_proxy: config.trust_proxy,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        session_max_secs: config.session_max_hours * 3600,
+        check_slots: Default::default(),
     };
     state::AppState {
         pool,
@@ -36,6 +45,38 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
         leptos_options,
         ctx,
     }
+}
+
+/// The accepted-connection side of the server: every socket gets `TCP_NODELAY`.
+///
+/// Server-rendered pages stream out in several small writes; with Nagle's
+/// algorithm on, the second write waits for the client's delayed ACK (~40 ms)
+/// on a kept-alive connection, which is how browsers load pages.
+pub fn nodelay_listener(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream))
+}
+
+fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::warn!(error = %e, "could not set TCP_NODELAY");
+    }
+}
+
+/// Serves `app` on `listener` (with `TCP_NODELAY` and client addresses) until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        nodelay_listener(listener),
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Deletes expired sessions and day-old login failures every ten minutes;

@@ -17,40 +17,162 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 const REDACTED: &str = "[REDACTED]";
 
+/// Words that make a field name secret (`api_token`, `session_id`, `set_cookie`, …).
+const SECRET_FIELD_WORDS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "password",
+    "passwd",
+    "token",
+    "secret",
+    "session",
+    "email",
+    "e_mail",
+    "mail",
+];
+
 /// Field names whose values never reach the log.
 fn is_secret_field(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    [
-        "authorization",
-        "cookie",
-        "password",
-        "passwd",
-        "token",
-        "secret",
-        "email",
-        "e_mail",
-        "mail",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    let token_id = is_token_id_field(&n);
+    SECRET_FIELD_WORDS
+        .iter()
+        .any(|w| n.contains(w) && !(token_id && *w == "token"))
 }
 
-/// Masks e-mail addresses, `Bearer …` credentials and `odk_…` tokens in free text.
+/// `token_id`, `api_token_id`, `tokenId`: the database id of an API token
+/// names which token was used and is no secret, although it says `token`.
+fn is_token_id_field(lowercase_name: &str) -> bool {
+    ["_ids", "_id", "ids", "id"].iter().any(|suffix| {
+        lowercase_name
+            .strip_suffix(suffix)
+            .is_some_and(|stem| stem.ends_with("token"))
+    })
+}
+
+/// Masks `Bearer …`/`Basic …` credentials, session cookie values, `odk_…`
+/// tokens and e-mail addresses in free text. Whitespace is kept as it was.
 pub fn redact_text(text: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut after_bearer = false;
-    for word in text.split(' ') {
-        let masked = if after_bearer || word.contains("odk_") {
-            REDACTED.to_string()
+    let text = redact_ranges(text, &secret_value_ranges(text));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let space = rest
+            .find(|c: char| !c.is_whitespace())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        if word.contains("odk_") {
+            out.push_str(REDACTED);
         } else if looks_like_email(word) {
-            "[REDACTED_EMAIL]".to_string()
+            out.push_str("[REDACTED_EMAIL]");
         } else {
-            word.to_string()
-        };
-        after_bearer = word.eq_ignore_ascii_case("bearer") || word.eq_ignore_ascii_case("basic");
-        words.push(masked);
+            out.push_str(word);
+        }
+        rest = &rest[end..];
     }
-    words.join(" ")
+    out
+}
+
+/// What comes before a secret value in free text.
+#[derive(Clone, Copy)]
+enum Lead {
+    /// An HTTP auth scheme: `Bearer abc`, `bearer   abc`, `Bearer\tabc`, `Bearer=abc`.
+    Scheme,
+    /// A session cookie name: `opsdeck_session=abc`, `__Host-opsdeck_session=abc`,
+    /// `"opsdeck_session": "abc"`.
+    Cookie,
+}
+
+const SECRET_LEADS: &[(&str, Lead)] = &[
+    ("bearer", Lead::Scheme),
+    ("basic", Lead::Scheme),
+    ("opsdeck_session", Lead::Cookie),
+];
+
+/// Byte ranges of the values that follow a [`SECRET_LEADS`] word, in any
+/// ASCII case. Only ASCII is inspected, so every range lies on char boundaries.
+fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let lower = text.to_ascii_lowercase();
+    let mut ranges = Vec::new();
+    for &(word, lead) in SECRET_LEADS {
+        for (at, _) in lower.match_indices(word) {
+            if at > 0 && is_word_byte(bytes[at - 1]) {
+                continue;
+            }
+            let start = skip_separator(bytes, at + word.len(), lead);
+            let end = start
+                + bytes[start..]
+                    .iter()
+                    .take_while(|&&b| !ends_value(b))
+                    .count();
+            if start > at + word.len() && end > start {
+                ranges.push((start, end));
+            }
+        }
+    }
+    ranges.sort_unstable();
+    ranges
+}
+
+/// Index just past the separator after a lead word at `from`, or `from` when
+/// there is none (`Bearers`, `opsdeck_session_count`: not a lead).
+fn skip_separator(bytes: &[u8], from: usize, lead: Lead) -> usize {
+    let mut i = from;
+    let mut assigned = false;
+    while i < bytes.len() {
+        match (lead, bytes[i]) {
+            (_, b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            (_, b'=' | b':') => {
+                assigned = true;
+                i += 1;
+            }
+            // `\t`, `\n`, `\r` as written by `{:?}`.
+            (_, b'\\') if matches!(bytes.get(i + 1), Some(b't' | b'n' | b'r')) => i += 2,
+            // `"opsdeck_session": "abc"` and `\"` as written by `{:?}`.
+            (Lead::Cookie, b'"' | b'\'' | b'\\') => i += 1,
+            _ => break,
+        }
+    }
+    match lead {
+        Lead::Scheme => i,
+        Lead::Cookie if assigned => i,
+        Lead::Cookie => from,
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Bytes that end a credential or cookie value.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'"' | b'\'' | b'\\' | b',' | b';' | b'&' | b')' | b']' | b'}' | b'>'
+        )
+}
+
+/// `text` with each (sorted) byte range replaced by [`REDACTED`].
+fn redact_ranges(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for &(start, end) in ranges {
+        if start < done {
+            // Overlaps the value just masked: widen that mask.
+            done = done.max(end);
+            continue;
+        }
+        out.push_str(&text[done..start]);
+        out.push_str(REDACTED);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
 }
 
 fn looks_like_email(word: &str) -> bool {
@@ -299,5 +421,89 @@ mod tests {
             "deploy v1.2.0 to staging"
         );
         assert_eq!(redact_text("@here look"), "@here look");
+    }
+
+    #[test]
+    fn bearer_credentials_are_redacted_in_any_spacing_quoting_and_case() {
+        let inputs = [
+            "Bearer s3cr3tcred",
+            "bearer   s3cr3tcred",
+            "Bearer\ts3cr3tcred",
+            "BEARER s3cr3tcred",
+            "Authorization: \"Bearer s3cr3tcred\"",
+            "Bearer=s3cr3tcred",
+            r#"{"authorization":"Bearer s3cr3tcred"}"#,
+            r#""Bearer s3cr3tcred""#,
+            "Bearer\ns3cr3tcred",
+        ];
+        for input in inputs {
+            let text = redact_text(input);
+            assert!(!text.contains("s3cr3tcred"), "{input:?} -> {text:?}");
+            assert!(text.contains(REDACTED), "{input:?} -> {text:?}");
+            let lines = capture(|| {
+                tracing::info!(forwarded = input, "got {input}");
+                tracing::info!(forwarded = ?input, "debug-formatted");
+            });
+            for line in &lines {
+                assert!(!line.to_string().contains("s3cr3tcred"), "{line}");
+            }
+        }
+        // The scheme and the surrounding text stay readable.
+        assert_eq!(
+            redact_text("Authorization: \"Bearer abc.def\", next"),
+            "Authorization: \"Bearer [REDACTED]\", next"
+        );
+    }
+
+    #[test]
+    fn session_cookies_are_redacted_in_text_and_fields() {
+        let text = redact_text("Cookie: theme=dark; opsdeck_session=s3ss10nA; lang=ja");
+        assert_eq!(
+            text,
+            "Cookie: theme=dark; opsdeck_session=[REDACTED]; lang=ja"
+        );
+        let text = redact_text("set __Host-opsdeck_session=s3ss10nB; Path=/; Secure");
+        assert_eq!(
+            text,
+            "set __Host-opsdeck_session=[REDACTED]; Path=/; Secure"
+        );
+        assert!(!redact_text(r#"{"opsdeck_session": "s3ss10nC"}"#).contains("s3ss10nC"));
+
+        let lines = capture(|| {
+            tracing::info!(session = "s3ss10nD", session_id = "s3ss10nE", "fields");
+            tracing::info!(cookie = "opsdeck_session=s3ss10nF", "cookie field");
+            tracing::info!(header = "OPSDECK_SESSION=s3ss10nG", "other field");
+            tracing::info!("raw header __Host-opsdeck_session=s3ss10nH");
+            tracing::info!(headers = ?vec!["opsdeck_session=s3ss10nI"], "debug field");
+        });
+        assert_eq!(lines[0]["session"], REDACTED);
+        assert_eq!(lines[0]["session_id"], REDACTED);
+        assert_eq!(lines[1]["cookie"], REDACTED);
+        let all: String = lines.iter().map(|l| l.to_string()).collect();
+        assert!(!all.contains("s3ss10n"), "{all}");
+    }
+
+    #[test]
+    fn token_id_stays_visible() {
+        let lines = capture(|| {
+            tracing::info!(token_id = 42, "token used");
+            tracing::info!(token_id = "tok-7", api_token_id = 9, "token used");
+            tracing::info!(api_token = "odk_zzz", token = "plain", "token value");
+        });
+        assert_eq!(lines[0]["token_id"], 42);
+        assert_eq!(lines[1]["token_id"], "tok-7");
+        assert_eq!(lines[1]["api_token_id"], 9);
+        assert_eq!(lines[2]["api_token"], REDACTED);
+        assert_eq!(lines[2]["token"], REDACTED);
+    }
+
+    #[test]
+    fn whitespace_and_lookalike_words_survive() {
+        assert_eq!(redact_text("a  b\tc\nd"), "a  b\tc\nd");
+        assert_eq!(redact_text("Bearers only"), "Bearers only");
+        assert_eq!(
+            redact_text("opsdeck_session_count is 3"),
+            "opsdeck_session_count is 3"
+        );
     }
 }

@@ -27,28 +27,43 @@ async fn main() -> ExitCode {
 
 async fn run(command: &str, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let pool = bootstrap::connect(&config).await?;
-    bootstrap::migrate(&pool).await?;
+    // Under a non-owner role (OPSDECK_MIGRATE_ON_START=false) the owner runs `migrate`.
+    if config.migrate_on_start || command != "serve" {
+        bootstrap::migrate(&pool).await?;
+    }
     match command {
         "migrate" => Ok(()),
+        "grant-app-role" => {
+            let role = std::env::args()
+                .nth(2)
+                .ok_or("usage: opsdeck-server grant-app-role <role>")?;
+            bootstrap::grant_app_role(&pool, &role).await?;
+            println!("opsdeck: granted `{role}` the app's privileges (audit_log: SELECT, INSERT only)");
+            Ok(())
+        }
         "seed-demo" => {
             let n = opsdeck_server::demo::seed(&pool).await?;
             println!("opsdeck: demo data loaded ({n} new rows)");
             Ok(())
         }
         "serve" => serve(config, pool).await,
-        other => Err(format!("unknown command `{other}`; use serve, migrate or seed-demo").into()),
+        other => Err(format!(
+            "unknown command `{other}`; use serve, migrate, seed-demo or grant-app-role <role>"
+        )
+        .into()),
     }
 }
 
 async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
-    match bootstrap::ensure_admin(&pool, config.admin_password.as_deref()).await? {
+    let admin = config.admin_user.clone();
+    match bootstrap::ensure_admin(&pool, &admin, config.admin_password.as_deref()).await? {
         AdminBootstrap::CreatedWithGeneratedPassword(pw) => {
             // Printed once, on purpose, to stderr: stdout carries the JSON log.
-            eprintln!("opsdeck: created user `admin` with password {pw} (shown once; change it under Account)");
+            eprintln!("opsdeck: created user `{admin}` with password {pw} (shown once; change it under Account)");
         }
         AdminBootstrap::CreatedWithConfiguredPassword => {
             eprintln!(
-                "opsdeck: created user `admin` with the password from OPSDECK_ADMIN_PASSWORD"
+                "opsdeck: created user `{admin}` with the password from OPSDECK_ADMIN_PASSWORD"
             );
         }
         AdminBootstrap::AlreadyHadUsers => {}
@@ -60,12 +75,7 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "listening");
     eprintln!("opsdeck: listening on http://{bound}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    opsdeck_server::serve(listener, app, shutdown_signal()).await?;
     Ok(())
 }
 

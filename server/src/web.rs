@@ -16,7 +16,9 @@ use opsdeck_app::{shell, App};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -27,8 +29,20 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 /// Largest request body accepted; larger ones get 413.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP (development).
 pub const SESSION_COOKIE: &str = "opsdeck_session";
+/// Name of the session cookie when cookies are `Secure`: the `__Host-` prefix
+/// makes the browser refuse it unless it is Secure, has `Path=/` and no
+/// `Domain`, so a sibling subdomain cannot plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-opsdeck_session";
+
+/// Hashed asset names never change content: cache them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The Content-Security-Policy of responses that carry no page of their own
+/// (JSON, files, redirects). Pages get one with a per-response script nonce,
+/// set by `opsdeck_app::shell`.
+const FALLBACK_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 /// Paths anyone may GET without signing in.
 fn is_public_path(path: &str) -> bool {
@@ -67,8 +81,14 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
 
     let session_store = PostgresStore::new(state.pool.clone());
+    let secure = state.config.secure_cookies;
     let sessions = SessionManagerLayer::new(session_store)
-        .with_name(SESSION_COOKIE)
+        .with_name(if secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)
@@ -83,7 +103,7 @@ pub fn router(state: AppState) -> Router {
         counter: Default::default(),
     };
 
-    Router::new()
+    let app = Router::new()
         .route("/health", get(crate::health::health))
         .nest("/api/v1", crate::api_v1::router(state.clone()))
         .route("/lang/{code}", get(set_lang))
@@ -101,7 +121,57 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(rpc_transport_errors))
         .layer(middleware::from_fn_with_state(state.clone(), same_origin_posts))
         .layer(sessions)
+        .with_state(state.clone());
+
+    // Built assets are served beside the app, outside the session layer: loading
+    // them is not activity and must not restart the idle timer (R-AUTH-1).
+    let pkg_dir = std::path::Path::new(&state.config.site_root).join("pkg");
+    let pkg_cache = HeaderValue::from_static(if state.leptos_options.hash_files {
+        IMMUTABLE
+    } else {
+        // Unhashed names (a development build): always revalidate.
+        "no-cache"
+    });
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            pkg_cache,
+        ))
+        .service(
+            tower_http::services::ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+
+    let mut headers = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(FALLBACK_CSP),
+        ),
+        // Nothing opsdeck answers may be stored by a browser or proxy, except
+        // the hashed assets above, which set their own Cache-Control.
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    if secure {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    let mut router = Router::new()
+        .nest_service("/pkg", pkg)
+        .fallback_service(app);
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    router
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        // br or gzip for HTML, JSON and anything else worth it; pre-compressed
+        // assets already carry Content-Encoding and pass through untouched.
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(middleware::from_fn(json_api_errors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -118,7 +188,6 @@ pub fn router(state: AppState) -> Router {
                 }),
         )
         .layer(SetRequestIdLayer::x_request_id(request_ids))
-        .with_state(state)
 }
 
 /// Full page loads of signed-in areas go to the login page first, then back (R-AUTH-1).
@@ -132,7 +201,7 @@ async fn sign_in_redirect(
     if req.method() != Method::GET || is_public_path(&path) || !pages.contains(&path) {
         return next.run(req).await;
     }
-    let user = match opsdeck_app::auth::session::user_of(&session).await {
+    let user = match opsdeck_app::auth::session::user_of(&session, state.ctx.session_max_secs).await {
         Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
             .await
             .ok()
@@ -159,35 +228,60 @@ async fn sign_in_redirect(
     Redirect::to(&format!("/login?next={encoded}")).into_response()
 }
 
-/// CSRF defence in depth beside SameSite cookies: a state-changing request whose
-/// `Origin` names another site is refused (R-AUTH-5).
+/// CSRF defence beside SameSite cookies (R-AUTH-5): a state-changing request
+/// made with the session cookie must prove it comes from this site: an
+/// `Origin` equal to ours, or without an `Origin`, `Sec-Fetch-Site:
+/// same-origin` (set by the browser, never by a page) or a `Referer` on our
+/// origin. `Origin: null` (sandboxed frames, some redirects), a cross-site
+/// `Sec-Fetch-Site` or no proof at all is refused. The machine API authenticates with bearer tokens, not cookies,
+/// and is exempt.
 async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let headers = req.headers();
-        let cross_site =
-            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
-        let origin = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .filter(|o| *o != "null");
-        // Behind a proxy that rewrites Host, compare with the configured public origin.
-        let mismatch = match (origin, &state.config.public_origin) {
-            (Some(o), Some(public)) => o != public,
-            (Some(o), None) => {
-                let origin_host = o.split("://").nth(1).unwrap_or(o);
-                headers
-                    .get(header::HOST)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|h| h != origin_host)
-            }
-            (None, _) => false,
-        };
-        if cross_site || mismatch {
-            tracing::warn!("cross-site request refused");
-            return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-        }
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe_method || req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    if !is_same_origin(req.headers(), state.config.public_origin.as_deref()) {
+        tracing::warn!("cross-site request refused");
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
     next.run(req).await
+}
+
+/// Whether a state-changing request's headers prove it comes from this site.
+pub fn is_same_origin(headers: &axum::http::HeaderMap, public_origin: Option<&str>) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    // Behind a proxy that rewrites Host, compare with the configured public origin;
+    // else with the Host the browser used (either scheme: TLS may end at a proxy).
+    let ours = |origin: &str| match public_origin {
+        Some(public) => origin == public,
+        None => {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            host.is_some() && host == text(header::HOST)
+        }
+    };
+    let fetch_site = text(axum::http::HeaderName::from_static("sec-fetch-site"));
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
+    match text(header::ORIGIN) {
+        Some("null") => false,
+        Some(origin) => ours(origin),
+        None => {
+            fetch_site == Some("same-origin")
+                || text(header::REFERER)
+                    .and_then(origin_of_url)
+                    .is_some_and(|o| ours(&o))
+        }
+    }
+}
+
+/// `https://host:port/path?q` → `https://host:port`.
+fn origin_of_url(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
+    matches!(scheme, "http" | "https").then(|| format!("{scheme}://{authority}"))
 }
 
 /// Server functions answer 500 when their arguments cannot even be read (the
@@ -271,6 +365,38 @@ async fn set_lang(Path(code): Path<String>, Query(q): Query<NextParam>) -> Respo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> axum::http::HeaderMap {
+        let mut h = axum::http::HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_needs_proof_r_auth_5() {
+        let host = ("host", "ops.test:3000");
+        assert!(is_same_origin(&headers(&[host, ("origin", "http://ops.test:3000")]), None));
+        assert!(is_same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")]), None));
+        assert!(is_same_origin(
+            &headers(&[host, ("referer", "http://ops.test:3000/admin?x=1")]),
+            None
+        ));
+        // Refused: null origin, no proof at all, foreign origin or referer, cross-site fetch.
+        assert!(!is_same_origin(&headers(&[host, ("origin", "null")]), None));
+        assert!(!is_same_origin(&headers(&[host]), None));
+        assert!(!is_same_origin(&headers(&[host, ("origin", "http://evil.test")]), None));
+        assert!(!is_same_origin(&headers(&[host, ("referer", "http://evil.test/ops.test:3000")]), None));
+        assert!(!is_same_origin(
+            &headers(&[host, ("origin", "http://ops.test:3000"), ("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        // Behind a proxy: the configured public origin, not the rewritten Host.
+        let behind = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://ops.example.com")]);
+        assert!(is_same_origin(&behind, Some("https://ops.example.com")));
+        assert!(!is_same_origin(&behind, None));
+    }
 
     #[test]
     fn public_paths() {

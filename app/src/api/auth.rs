@@ -10,7 +10,12 @@ use leptos::prelude::*;
 #[server(prefix = "/rpc", endpoint = "auth/load_shell")]
 pub async fn load_shell() -> Result<ShellState, AppError> {
     rpc(Access::Public, |call| async move {
-        let maintenance = crate::store::maintenance::get(&call.ctx.pool).await?;
+        let mut maintenance = crate::store::maintenance::get(&call.ctx.pool).await?;
+        // Who switched maintenance on is for signed-in eyes only: during an
+        // incident it would tell an anonymous visitor whom to lock out.
+        if call.user.is_none() {
+            maintenance.started_by = None;
+        }
         // Environment health is for signed-in eyes only; the login page gets none.
         let environments = match call.user {
             Some(_) => crate::store::environments::list(&call.ctx.pool)
@@ -63,8 +68,7 @@ mod tests {
 /// Checks the password, rotates the session id and signs the user in.
 #[server(prefix = "/rpc", endpoint = "auth/login")]
 pub async fn login(username: String, password: String, next: String) -> Result<(), AppError> {
-    use crate::auth::{password, session};
-    use crate::store::{login_failures, users};
+    use crate::auth::{session, throttle};
     rpc(Access::Public, |call| async move {
         let username = username.trim().to_lowercase();
         let mut check = crate::validate::Check::default();
@@ -82,49 +86,21 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
         if username.chars().count() > 64 {
             return Err(AppError::InvalidCredentials);
         }
-        let address = crate::auth::guard::client_addr(call.ctx.trust_proxy)
+        let address = crate::auth::guard::client_addr(&call.ctx)
             .await
             .map(|a| a.to_string());
-        // One transaction per attempt, holding the account's lock from check to record.
-        let mut tx = call.ctx.pool.begin().await?;
-        if !login_failures::try_lock_account(&mut tx, &username).await? {
-            return Err(AppError::RateLimited {
-                retry_after_secs: 1,
-            });
-        }
-        if let Some(secs) = login_failures::retry_after(
-            &mut tx,
-            call.ctx.login_limits,
-            &username,
-            address.as_deref(),
-        )
-        .await?
-        {
-            tracing::warn!(address = ?address, "login throttled");
-            return Err(AppError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
-        let creds = users::credentials(&mut tx, &username).await?;
-        // Verify against a decoy for unknown users: same time, same answer.
-        let hash = creds
-            .as_ref()
-            .map(|c| c.password_hash.clone())
-            .unwrap_or_else(|| password::decoy_hash().to_string());
-        let password_ok = password::verify_async(password, hash).await?;
-        match creds {
+        let admission = throttle::admit(&call.ctx)?;
+        let attempt = throttle::begin(&admission, &call.ctx, &username, address.as_deref()).await?;
+        let password_ok = throttle::verify(&attempt, password).await?;
+        match &attempt.credentials {
             Some(c) if password_ok && !c.disabled => {
-                tx.commit().await?;
+                throttle::succeeded(&call.ctx, &attempt).await?;
                 session::sign_in(&call.session, c.id, c.session_epoch).await?;
                 tracing::info!(user_id = c.id, "login");
                 leptos_axum::redirect(&safe_next(&next));
                 Ok(())
             }
-            _ => {
-                login_failures::record(&mut tx, &username, address.as_deref()).await?;
-                tx.commit().await?;
-                Err(AppError::InvalidCredentials)
-            }
+            _ => Err(AppError::InvalidCredentials),
         }
     })
     .await
@@ -142,9 +118,10 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// Changes the signed-in user's own password; other sessions end, this one stays.
+/// Wrong current passwords count as failed logins and are throttled like them.
 #[server(prefix = "/rpc", endpoint = "auth/change_password")]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
-    use crate::auth::{password, session};
+    use crate::auth::{password, session, throttle};
     use crate::i18n::Msg;
     rpc(Access::SignedIn, |call| async move {
         let user = call.user()?.clone();
@@ -157,14 +134,22 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
                 (new != repeat).then_some(Msg::ErrPasswordMismatch),
             )
             .finish()?;
-        let mut conn = call.ctx.pool.acquire().await?;
-        let creds = crate::store::users::credentials(&mut conn, &user.username)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if !password::verify_async(current, creds.password_hash).await? {
+        let address = crate::auth::guard::client_addr(&call.ctx)
+            .await
+            .map(|a| a.to_string());
+        let admission = throttle::admit(&call.ctx)?;
+        let attempt =
+            throttle::begin(&admission, &call.ctx, &user.username, address.as_deref()).await?;
+        if attempt.credentials.is_none() {
+            return Err(AppError::Unauthenticated);
+        }
+        if !throttle::verify(&attempt, current).await? {
             return Err(AppError::field("current", Msg::ErrCurrentPasswordWrong));
         }
+        throttle::succeeded(&call.ctx, &attempt).await?;
+        // Hash with no connection held; only then one short transaction.
         let new_hash = password::hash_async(new).await?;
+        drop(admission);
         let mut tx = call.ctx.pool.begin().await?;
         let actor = crate::store::audit::Actor::user(&user);
         let epoch = crate::store::users::set_password(

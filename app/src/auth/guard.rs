@@ -48,7 +48,7 @@ where
 pub async fn check(access: Access) -> Result<Call, AppError> {
     let ctx = server_ctx()?;
     let session = super::session::current().await?;
-    let user = match super::session::user_of(&session).await? {
+    let user = match super::session::user_of(&session, ctx.session_max_secs).await? {
         Some((uid, epoch)) => crate::store::users::current(&ctx.pool, uid, epoch).await?,
         None => None,
     };
@@ -89,28 +89,74 @@ fn answer_error(e: &AppError) {
 }
 
 /// The client address of the current request, for per-address rate limits:
-/// the TCP peer, or behind a trusted proxy the last `X-Forwarded-For` hop
-/// (the one the proxy itself appended; earlier hops are the client's word).
-pub async fn client_addr(trust_proxy: bool) -> Option<std::net::IpAddr> {
+/// the TCP peer, or — only when the peer is one of the configured trusted
+/// proxies — the last `X-Forwarded-For` value (the one that proxy appended;
+/// earlier values are the client's word). "Last" means last across every
+/// `X-Forwarded-For` header line, since a client may send lines of its own.
+pub async fn client_addr(ctx: &ServerCtx) -> Option<std::net::IpAddr> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    let forwarded = trust_proxy
-        .then(|| {
-            parts
-                .headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .rsplit(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .flatten();
-    forwarded.or_else(|| {
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip())
-    })
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    Some(effective_client(
+        peer?,
+        &parts.headers,
+        ctx.trust_proxy,
+        &ctx.trusted_proxies,
+    ))
+}
+
+/// The address a request counts against; see [`client_addr`].
+pub fn effective_client(
+    peer: std::net::IpAddr,
+    headers: &http::HeaderMap,
+    trust_proxy: bool,
+    trusted_proxies: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    if !trust_proxy || !trusted_proxies.iter().any(|net| net.contains(&peer)) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|line| line.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .last()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::effective_client;
+    use http::HeaderMap;
+
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for l in lines {
+            h.append("x-forwarded-for", l.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn last_value_across_all_lines_from_a_trusted_proxy_r_auth_5() {
+        let trusted = ["127.0.0.1/32".parse().unwrap()];
+        let peer = "127.0.0.1".parse().unwrap();
+        let h = headers(&["203.0.113.9, 198.51.100.1", "192.0.2.7"]);
+        assert_eq!(
+            effective_client(peer, &h, true, &trusted),
+            "192.0.2.7".parse::<std::net::IpAddr>().unwrap()
+        );
+        // Not enabled, or from a peer that is not a trusted proxy: the header is ignored.
+        assert_eq!(effective_client(peer, &h, false, &trusted), peer);
+        let stranger = "198.51.100.50".parse().unwrap();
+        assert_eq!(effective_client(stranger, &h, true, &trusted), stranger);
+        // Garbage in the last value falls back to the peer.
+        let h = headers(&["192.0.2.7", "not-an-ip"]);
+        assert_eq!(effective_client(peer, &h, true, &trusted), peer);
+    }
 }

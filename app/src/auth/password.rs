@@ -29,12 +29,18 @@ pub fn verify(password: &str, phc: &str) -> bool {
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
 /// At most this many hashes run at once: each takes ~19 MiB and a CPU core for a
-/// moment, so unbounded parallel logins would exhaust memory.
-const CONCURRENT_HASHES: usize = 4;
+/// moment. Half the cores (at least one, at most four), so a flood of logins
+/// leaves CPU for the async workers that serve `/health` and everyone else.
+fn concurrent_hashes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 2)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
 
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(CONCURRENT_HASHES))
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(concurrent_hashes()))
 }
 
 /// `hash` off the async threads, within the concurrency cap.

@@ -9,6 +9,8 @@ use tower_sessions::Session;
 
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
+/// Unix seconds of the sign-in; the absolute lifetime counts from here.
+pub const SIGNED_IN_AT: &str = "signed_in_at";
 
 /// The session of the current request, from the layer the server installs.
 pub async fn current() -> Result<Session, AppError> {
@@ -18,11 +20,25 @@ pub async fn current() -> Result<Session, AppError> {
     })
 }
 
-/// The signed-in user id and epoch, if any.
-pub async fn user_of(session: &Session) -> Result<Option<(i64, i64)>, AppError> {
+/// The signed-in user id and epoch, if any. A session older than
+/// `max_age_secs` (the absolute lifetime) ends here however active it was.
+pub async fn user_of(session: &Session, max_age_secs: i64) -> Result<Option<(i64, i64)>, AppError> {
     let uid = session.get::<i64>(USER_ID).await.map_err(session_error)?;
     let epoch = session.get::<i64>(EPOCH).await.map_err(session_error)?;
-    Ok(uid.zip(epoch))
+    let Some(signed_in) = uid.zip(epoch) else {
+        return Ok(None);
+    };
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT)
+        .await
+        .map_err(session_error)?
+        // Sessions from before the lifetime existed count as old.
+        .unwrap_or(0);
+    if chrono::Utc::now().timestamp() - signed_in_at > max_age_secs {
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    Ok(Some(signed_in))
 }
 
 /// Signs `user_id` in: a new session id first (no fixation), then the user.
@@ -32,7 +48,11 @@ pub async fn sign_in(session: &Session, user_id: i64, epoch: i64) -> Result<(), 
         .insert(USER_ID, user_id)
         .await
         .map_err(session_error)?;
-    session.insert(EPOCH, epoch).await.map_err(session_error)
+    session.insert(EPOCH, epoch).await.map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .await
+        .map_err(session_error)
 }
 
 /// Ends the session and deletes it from the store.

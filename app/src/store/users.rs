@@ -267,7 +267,15 @@ pub async fn set_password(
 
 /// Whether an enabled admin other than `id` exists: the last one may not be
 /// disabled or lose the admin role, or nobody could administer opsdeck.
+///
+/// Takes a transaction-scoped lock first, so two concurrent demotions or
+/// disables are checked one after the other: the second sees the first's
+/// commit instead of both seeing the other admin still enabled. Call it in
+/// the transaction that makes the change.
 pub async fn another_admin_exists(conn: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('opsdeck.admins'))")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM users u JOIN user_roles r ON r.user_id = u.id \
          WHERE r.role = 'admin' AND NOT u.disabled AND u.id <> $1)",

@@ -51,6 +51,7 @@ async fn login_rotates_the_session_id(pool: PgPool) {
     let stale = reqwest::Client::new();
     let res = stale
         .post(format!("{}/rpc/auth/load_shell", app.url))
+        .header("sec-fetch-site", "same-origin")
         .header("cookie", id(&first))
         .send()
         .await

@@ -69,6 +69,16 @@ const MATRIX: &[(&str, Who, Args)] = &[
         &[("id", "999999")],
     ),
     (
+        "/rpc/tokens/active_of_user",
+        Who::Roles(&[Role::Admin]),
+        &[("user_id", "999999")],
+    ),
+    (
+        "/rpc/tokens/revoke_all_of_user",
+        Who::Roles(&[Role::Admin]),
+        &[("user_id", "999999")],
+    ),
+    (
         "/rpc/audit/list",
         Who::SignedIn,
         &[("page", "1"), ("actor", ""), ("action", "")],

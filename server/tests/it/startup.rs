@@ -5,13 +5,13 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn first_start_creates_admin_once_with_a_generated_password(pool: PgPool) {
-    let created = ensure_admin(&pool, None).await.unwrap();
+    let created = ensure_admin(&pool, "admin", None).await.unwrap();
     let AdminBootstrap::CreatedWithGeneratedPassword(pw) = created else {
         panic!("{created:?}")
     };
     assert!(pw.len() >= 24);
     assert_eq!(
-        ensure_admin(&pool, None).await.unwrap(),
+        ensure_admin(&pool, "admin", None).await.unwrap(),
         AdminBootstrap::AlreadyHadUsers
     );
     let hash: String =
@@ -31,7 +31,7 @@ async fn first_start_creates_admin_once_with_a_generated_password(pool: PgPool) 
 async fn admin_is_created_even_when_demo_users_came_first(pool: PgPool) {
     opsdeck_server::demo::seed(&pool).await.unwrap();
     assert_eq!(
-        ensure_admin(&pool, Some("configured-admin-pw"))
+        ensure_admin(&pool, "admin", Some("configured-admin-pw"))
             .await
             .unwrap(),
         AdminBootstrap::CreatedWithConfiguredPassword
@@ -41,7 +41,7 @@ async fn admin_is_created_even_when_demo_users_came_first(pool: PgPool) {
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn configured_admin_password_is_used(pool: PgPool) {
     assert_eq!(
-        ensure_admin(&pool, Some("configured-admin-pw"))
+        ensure_admin(&pool, "admin", Some("configured-admin-pw"))
             .await
             .unwrap(),
         AdminBootstrap::CreatedWithConfiguredPassword

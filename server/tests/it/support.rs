@@ -4,7 +4,6 @@ use opsdeck_app::role::Role;
 use opsdeck_app::store::audit::Actor;
 use opsdeck_server::config::Config;
 use sqlx::PgPool;
-use std::net::SocketAddr;
 
 pub struct TestApp {
     pub url: String,
@@ -24,15 +23,45 @@ pub async fn spawn_with(pool: PgPool, env: &[(&str, &str)]) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
+        opsdeck_server::serve(listener, app, std::future::pending())
+            .await
+            .unwrap();
     });
     TestApp {
         url: format!("http://{addr}"),
+    }
+}
+
+/// Starts opsdeck as production runs it: its own multi-threaded runtime (two
+/// workers) and its own pool of ten connections to the test database, so a
+/// load the test makes does not share the test's single thread with the server.
+pub async fn spawn_isolated(pool: PgPool) -> TestApp {
+    opsdeck_server::bootstrap::migrate(&pool).await.unwrap();
+    let options = pool.connect_options().as_ref().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(10)
+                .connect_with(options)
+                .await
+                .unwrap();
+            let config = Config::from_lookup(|_| None).unwrap();
+            let app = opsdeck_server::web::router(opsdeck_server::state(config, pool));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            opsdeck_server::serve(listener, app, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    TestApp {
+        url: format!("http://{}", rx.await.unwrap()),
     }
 }
 
@@ -40,10 +69,17 @@ pub async fn spawn(pool: PgPool) -> TestApp {
     spawn_with(pool, &[]).await
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects.
+/// A browser-like client: keeps cookies, does not follow redirects, and says
+/// `Sec-Fetch-Site: same-origin` as a browser does for the page's own requests.
 pub fn browser() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
     reqwest::Client::builder()
         .cookie_store(true)
+        .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
