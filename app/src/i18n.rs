@@ -42,7 +42,11 @@ impl Lang {
             .into_iter()
             .filter(|(_, quality)| *quality > 0.0)
             .find_map(|(tag, _)| {
-                let primary = tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
+                let primary = tag
+                    .split('-')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
                 Lang::from_code(&primary)
             })
             .unwrap_or_default()
@@ -278,8 +282,14 @@ mod tests {
     #[test]
     fn first_visit_language_from_accept_language_r_ui_3() {
         assert_eq!(Lang::from_accept_language("ja"), Lang::Ja);
-        assert_eq!(Lang::from_accept_language("ja-JP,ja;q=0.9,en-US;q=0.8"), Lang::Ja);
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("ja-JP,ja;q=0.9,en-US;q=0.8"),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"),
+            Lang::En
+        );
         assert_eq!(Lang::from_accept_language("fr-FR, ja;q=0.5"), Lang::Ja);
         assert_eq!(Lang::from_accept_language("ja;q=0, en;q=0.1"), Lang::En);
         assert_eq!(Lang::from_accept_language("de"), Lang::default());

@@ -83,7 +83,9 @@ fn request_lang() -> Lang {
                 let header = |name| p.headers.get(name).and_then(|v| v.to_str().ok());
                 header(http::header::COOKIE)
                     .and_then(Lang::from_cookie_header)
-                    .or_else(|| header(http::header::ACCEPT_LANGUAGE).map(Lang::from_accept_language))
+                    .or_else(|| {
+                        header(http::header::ACCEPT_LANGUAGE).map(Lang::from_accept_language)
+                    })
             })
             .unwrap_or_default()
     }

@@ -36,8 +36,8 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartError> {
     // (OPSDECK_MIGRATE_ON_START=false) connects to its database directly.
     if config.migrate_on_start
         && !sqlx::Postgres::database_exists(url)
-        .await
-        .map_err(connect_error)?
+            .await
+            .map_err(connect_error)?
     {
         sqlx::Postgres::create_database(url)
             .await

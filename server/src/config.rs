@@ -306,8 +306,8 @@ mod tests {
         let e = Config::from_lookup(|k| (k == "OPSDECK_TRUSTED_PROXIES").then(|| "nope".into()))
             .unwrap_err();
         assert_eq!(e.name, "OPSDECK_TRUSTED_PROXIES");
-        let e = Config::from_lookup(|k| (k == "OPSDECK_ADMIN_USER").then(|| "a b".into()))
-            .unwrap_err();
+        let e =
+            Config::from_lookup(|k| (k == "OPSDECK_ADMIN_USER").then(|| "a b".into())).unwrap_err();
         assert_eq!(e.name, "OPSDECK_ADMIN_USER");
     }
 

@@ -25,7 +25,9 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("opsdeck")
         .hash_files(hash_files)
-        .hash_file(std::sync::Arc::from(config.hash_file.to_string_lossy().as_ref()))
+        .hash_file(std::sync::Arc::from(
+            config.hash_file.to_string_lossy().as_ref(),
+        ))
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)

@@ -38,7 +38,9 @@ async fn run(command: &str, config: Config) -> Result<(), Box<dyn std::error::Er
                 .nth(2)
                 .ok_or("usage: opsdeck-server grant-app-role <role>")?;
             bootstrap::grant_app_role(&pool, &role).await?;
-            println!("opsdeck: granted `{role}` the app's privileges (audit_log: SELECT, INSERT only)");
+            println!(
+                "opsdeck: granted `{role}` the app's privileges (audit_log: SELECT, INSERT only)"
+            );
             Ok(())
         }
         "seed-demo" => {

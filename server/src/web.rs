@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -113,13 +113,21 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(ctx.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(ctx_for_fallback.clone()),
-            shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(ctx_for_fallback.clone()), shell
         ))
-        .layer(middleware::from_fn_with_state((state.clone(), pages), sign_in_redirect))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), pages),
+            sign_in_redirect,
+        ))
         .layer(middleware::from_fn(rpc_transport_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), same_origin_posts))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_posts,
+        ))
         .layer(sessions)
         .with_state(state.clone());
 
@@ -144,8 +152,14 @@ pub fn router(state: AppState) -> Router {
         );
 
     let mut headers = vec![
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::CONTENT_SECURITY_POLICY,
@@ -201,7 +215,8 @@ async fn sign_in_redirect(
     if req.method() != Method::GET || is_public_path(&path) || !pages.contains(&path) {
         return next.run(req).await;
     }
-    let user = match opsdeck_app::auth::session::user_of(&session, state.ctx.session_max_secs).await {
+    let user = match opsdeck_app::auth::session::user_of(&session, state.ctx.session_max_secs).await
+    {
         Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
             .await
             .ok()
@@ -249,7 +264,11 @@ async fn same_origin_posts(State(state): State<AppState>, req: Request, next: Ne
 
 /// Whether a state-changing request's headers prove it comes from this site.
 pub fn is_same_origin(headers: &axum::http::HeaderMap, public_origin: Option<&str>) -> bool {
-    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     // Behind a proxy that rewrites Host, compare with the configured public origin;
     // else with the Host the browser used (either scheme: TLS may end at a proxy).
     let ours = |origin: &str| match public_origin {
@@ -280,7 +299,10 @@ pub fn is_same_origin(headers: &axum::http::HeaderMap, public_origin: Option<&st
 /// `https://host:port/path?q` → `https://host:port`.
 fn origin_of_url(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().filter(|a| !a.is_empty())?;
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|a| !a.is_empty())?;
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{authority}"))
 }
 
@@ -377,8 +399,14 @@ mod tests {
     #[test]
     fn same_origin_needs_proof_r_auth_5() {
         let host = ("host", "ops.test:3000");
-        assert!(is_same_origin(&headers(&[host, ("origin", "http://ops.test:3000")]), None));
-        assert!(is_same_origin(&headers(&[host, ("sec-fetch-site", "same-origin")]), None));
+        assert!(is_same_origin(
+            &headers(&[host, ("origin", "http://ops.test:3000")]),
+            None
+        ));
+        assert!(is_same_origin(
+            &headers(&[host, ("sec-fetch-site", "same-origin")]),
+            None
+        ));
         assert!(is_same_origin(
             &headers(&[host, ("referer", "http://ops.test:3000/admin?x=1")]),
             None
@@ -386,14 +414,27 @@ mod tests {
         // Refused: null origin, no proof at all, foreign origin or referer, cross-site fetch.
         assert!(!is_same_origin(&headers(&[host, ("origin", "null")]), None));
         assert!(!is_same_origin(&headers(&[host]), None));
-        assert!(!is_same_origin(&headers(&[host, ("origin", "http://evil.test")]), None));
-        assert!(!is_same_origin(&headers(&[host, ("referer", "http://evil.test/ops.test:3000")]), None));
         assert!(!is_same_origin(
-            &headers(&[host, ("origin", "http://ops.test:3000"), ("sec-fetch-site", "cross-site")]),
+            &headers(&[host, ("origin", "http://evil.test")]),
+            None
+        ));
+        assert!(!is_same_origin(
+            &headers(&[host, ("referer", "http://evil.test/ops.test:3000")]),
+            None
+        ));
+        assert!(!is_same_origin(
+            &headers(&[
+                host,
+                ("origin", "http://ops.test:3000"),
+                ("sec-fetch-site", "cross-site")
+            ]),
             None
         ));
         // Behind a proxy: the configured public origin, not the rewritten Host.
-        let behind = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://ops.example.com")]);
+        let behind = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://ops.example.com"),
+        ]);
         assert!(is_same_origin(&behind, Some("https://ops.example.com")));
         assert!(!is_same_origin(&behind, None));
     }

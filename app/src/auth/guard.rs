@@ -117,16 +117,15 @@ pub fn effective_client(
     if !trust_proxy || !trusted_proxies.iter().any(|net| net.contains(&peer)) {
         return peer;
     }
-    headers
+    let values: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|line| line.split(','))
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .last()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(peer)
+        .collect();
+    values.last().and_then(|v| v.parse().ok()).unwrap_or(peer)
 }
 
 #[cfg(test)]

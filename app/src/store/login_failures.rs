@@ -58,11 +58,13 @@ pub async fn record(
     username: &str,
     address: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO login_failures (username, address) VALUES ($1, $2) RETURNING id")
-        .bind(username)
-        .bind(address)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar(
+        "INSERT INTO login_failures (username, address) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(username)
+    .bind(address)
+    .fetch_one(conn)
+    .await
 }
 
 /// Forgets one attempt that turned out to be a success.

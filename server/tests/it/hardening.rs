@@ -228,7 +228,10 @@ async fn anonymous_visitors_do_not_learn_who_switched_maintenance_on_r_mnt_3(poo
         .text()
         .await
         .unwrap();
-    assert!(signed_in.contains("night-operator"), "operators still see it");
+    assert!(
+        signed_in.contains("night-operator"),
+        "operators still see it"
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -282,7 +285,10 @@ async fn forwarded_addresses_only_from_trusted_proxies_r_auth_5(pool: PgPool) {
     )
     .await;
     assert_eq!(guess(trusted.url.clone()).await, 401);
-    assert_eq!(addresses(pool.clone()).await, vec![Some("192.0.2.3".into())]);
+    assert_eq!(
+        addresses(pool.clone()).await,
+        vec![Some("192.0.2.3".into())]
+    );
     // From a peer that is not a configured proxy: the header is ignored.
     let untrusted = spawn_with(
         pool.clone(),
@@ -293,7 +299,10 @@ async fn forwarded_addresses_only_from_trusted_proxies_r_auth_5(pool: PgPool) {
     )
     .await;
     assert_eq!(guess(untrusted.url.clone()).await, 401);
-    assert_eq!(addresses(pool.clone()).await, vec![Some("127.0.0.1".into())]);
+    assert_eq!(
+        addresses(pool.clone()).await,
+        vec![Some("127.0.0.1".into())]
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -307,7 +316,11 @@ async fn state_changes_without_proof_of_origin_are_refused_r_auth_5(pool: PgPool
     let cookie = {
         let res = browser()
             .post(format!("{}/rpc/auth/login", app.url))
-            .form(&[("username", "op"), ("password", &password_of("op")), ("next", "/")])
+            .form(&[
+                ("username", "op"),
+                ("password", &password_of("op")),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -368,9 +381,19 @@ async fn pages_carry_security_headers_r_auth_5(pool: PgPool) {
     assert!(!csp.contains("'unsafe-inline'") || !csp.contains("script-src 'unsafe-inline'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
-    assert!(h.get("strict-transport-security").is_none(), "not over plain HTTP");
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "not over plain HTTP"
+    );
     // The hydration script carries the nonce the policy names.
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
     let html = res.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
     // JSON answers get the strict fallback policy and no-store too.
@@ -383,18 +406,29 @@ async fn pages_carry_security_headers_r_auth_5(pool: PgPool) {
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn behind_https_cookies_are_secure_host_prefixed_and_hsts_is_sent_r_auth_1(pool: PgPool) {
-    let app = spawn_with(pool.clone(), &[("OPSDECK_PUBLIC_URL", "https://ops.example.com")]).await;
+    let app = spawn_with(
+        pool.clone(),
+        &[("OPSDECK_PUBLIC_URL", "https://ops.example.com")],
+    )
+    .await;
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let res = browser()
         .post(format!("{}/rpc/auth/login", app.url))
-        .form(&[("username", "alice"), ("password", &password_of("alice")), ("next", "/")])
+        .form(&[
+            ("username", "alice"),
+            ("password", &password_of("alice")),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("__Host-opsdeck_session="), "{cookie}");
-    assert!(cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Domain"), "{cookie}");
     assert!(res.headers()["strict-transport-security"]
         .to_str()
@@ -405,7 +439,14 @@ async fn behind_https_cookies_are_secure_host_prefixed_and_hsts_is_sent_r_auth_1
 /// The session id in a login response's cookie.
 fn session_id_of(res: &reqwest::Response) -> String {
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -436,7 +477,11 @@ async fn loading_assets_does_not_restart_the_idle_timer_r_auth_1(pool: PgPool) {
     let site = std::env::temp_dir().join(format!("opsdeck-idle-{}", rand::random::<u64>()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/opsdeck.css"), "body{}").unwrap();
-    let app = spawn_with(pool.clone(), &[("LEPTOS_SITE_ROOT", &site.to_string_lossy())]).await;
+    let app = spawn_with(
+        pool.clone(),
+        &[("LEPTOS_SITE_ROOT", &site.to_string_lossy())],
+    )
+    .await;
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let c = browser();
     let res = app.login(&c, "alice", &password_of("alice")).await;
@@ -474,13 +519,17 @@ async fn two_concurrent_disables_cannot_remove_the_last_admin_r_auth_2(pool: PgP
         let mut tx2 = pool2.begin().await.unwrap();
         let ok = users::another_admin_exists(&mut tx2, b).await.unwrap();
         if ok {
-            users::set_disabled(&mut tx2, &Actor::system(), b, true).await.unwrap();
+            users::set_disabled(&mut tx2, &Actor::system(), b, true)
+                .await
+                .unwrap();
         }
         tx2.commit().await.unwrap();
         ok
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    users::set_disabled(&mut tx1, &Actor::system(), a, true).await.unwrap();
+    users::set_disabled(&mut tx1, &Actor::system(), a, true)
+        .await
+        .unwrap();
     tx1.commit().await.unwrap();
     assert!(
         !second.await.unwrap(),
@@ -542,7 +591,10 @@ async fn the_app_role_can_only_append_to_the_audit_log_r_auth_4(pool: PgPool) {
         "TRUNCATE audit_log",
     ] {
         let err = sqlx::query(sql).execute(&mut *conn).await.unwrap_err();
-        assert!(err.to_string().contains("permission denied"), "{sql}: {err}");
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
     }
     sqlx::query("RESET ROLE").execute(&mut *conn).await.unwrap();
     drop(conn);
@@ -554,7 +606,11 @@ async fn the_app_role_can_only_append_to_the_audit_log_r_auth_4(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert!(opsdeck_server::bootstrap::grant_app_role(&pool, "bad; DROP TABLE users").await.is_err());
+    assert!(
+        opsdeck_server::bootstrap::grant_app_role(&pool, "bad; DROP TABLE users")
+            .await
+            .is_err()
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -567,6 +623,12 @@ async fn only_the_exact_maintenance_route_is_exempt_from_the_503_r_mnt_3(pool: P
     let http = reqwest::Client::new();
     let get = |path: &'static str| http.get(format!("{}{path}", app.url)).send();
     assert_eq!(get("/api/v1/maintenance").await.unwrap().status(), 200);
-    assert_eq!(get("/api/v1/environments/maintenance").await.unwrap().status(), 503);
+    assert_eq!(
+        get("/api/v1/environments/maintenance")
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
     assert_eq!(get("/api/v1/x/maintenance/").await.unwrap().status(), 503);
 }

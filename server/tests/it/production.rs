@@ -16,7 +16,11 @@ impl FakeSite {
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         let css = "body { color: #123456; } ".repeat(40);
         std::fs::write(dir.join("pkg/opsdeck.0123abcd.css"), &css).unwrap();
-        std::fs::write(dir.join("pkg/opsdeck.0123abcd.js"), "export function x() {}").unwrap();
+        std::fs::write(
+            dir.join("pkg/opsdeck.0123abcd.js"),
+            "export function x() {}",
+        )
+        .unwrap();
         std::fs::write(
             dir.join("hash.txt"),
             "js: 0123abcd\nwasm: 4567ef01\ncss: 0123abcd\n",
@@ -74,7 +78,9 @@ async fn pages_and_json_are_compressed(pool: PgPool) {
             .await
             .unwrap();
         assert_eq!(
-            res.headers().get("content-encoding").map(|v| v.to_str().unwrap()),
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
             Some(encoding),
             "{path}"
         );
@@ -92,8 +98,14 @@ async fn hashed_assets_are_immutable_and_html_is_never_cached(pool: PgPool) {
     let login = app.get(&c, "/login").await;
     assert_eq!(login.headers()["cache-control"], "no-store");
     let html = login.text().await.unwrap();
-    assert!(html.contains("/pkg/opsdeck.0123abcd.js"), "hashed script: {html}");
-    assert!(html.contains("/pkg/opsdeck.0123abcd.css"), "hashed stylesheet");
+    assert!(
+        html.contains("/pkg/opsdeck.0123abcd.js"),
+        "hashed script: {html}"
+    );
+    assert!(
+        html.contains("/pkg/opsdeck.0123abcd.css"),
+        "hashed stylesheet"
+    );
 
     let css = c
         .get(format!("{}/pkg/opsdeck.0123abcd.css", app.url))
@@ -110,7 +122,10 @@ async fn hashed_assets_are_immutable_and_html_is_never_cached(pool: PgPool) {
 
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let alice = app.signed_in("alice").await;
-    assert_eq!(app.get(&alice, "/").await.headers()["cache-control"], "no-store");
+    assert_eq!(
+        app.get(&alice, "/").await.headers()["cache-control"],
+        "no-store"
+    );
     let rpc = app.rpc(&alice, "/rpc/auth/load_shell", &[]).await;
     assert_eq!(rpc.headers()["cache-control"], "no-store");
 }
@@ -119,11 +134,7 @@ async fn hashed_assets_are_immutable_and_html_is_never_cached(pool: PgPool) {
 async fn unhashed_assets_are_revalidated(pool: PgPool) {
     let site = FakeSite::new();
     std::fs::write(site.dir.join("pkg/opsdeck.css"), "body{}").unwrap();
-    let app = spawn_with(
-        pool,
-        &[("LEPTOS_SITE_ROOT", &site.dir.to_string_lossy())],
-    )
-    .await;
+    let app = spawn_with(pool, &[("LEPTOS_SITE_ROOT", &site.dir.to_string_lossy())]).await;
     let res = app.get(&browser(), "/pkg/opsdeck.css").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-cache");
@@ -142,8 +153,14 @@ async fn first_visit_language_comes_from_accept_language_r_ui_3(pool: PgPool) {
         async move { req.send().await.unwrap().text().await.unwrap() }
     };
     assert!(page("ja", None).await.contains("<html lang=\"ja\""));
-    assert!(page("ja-JP,ja;q=0.9,en;q=0.8", None).await.contains("<html lang=\"ja\""));
-    assert!(page("en-US,en;q=0.9", None).await.contains("<html lang=\"en\""));
+    assert!(page("ja-JP,ja;q=0.9,en;q=0.8", None)
+        .await
+        .contains("<html lang=\"ja\""));
+    assert!(page("en-US,en;q=0.9", None)
+        .await
+        .contains("<html lang=\"en\""));
     // A choice once made (the cookie) wins over the browser's list.
-    assert!(page("ja", Some("opsdeck_lang=en")).await.contains("<html lang=\"en\""));
+    assert!(page("ja", Some("opsdeck_lang=en"))
+        .await
+        .contains("<html lang=\"en\""));
 }
