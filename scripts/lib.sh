@@ -103,6 +103,11 @@ ensure_chromium() {
     say "installing Debian's chromium for browser tests"
     apt_install chromium chromium-driver || die "could not install chromium (apt-get install chromium chromium-driver)"
   fi
+  # Without a CJK font, Japanese renders as empty boxes in screenshots.
+  if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    say "installing Debian's fonts-noto-cjk for Japanese in the browser"
+    apt_install fonts-noto-cjk || die "could not install fonts-noto-cjk"
+  fi
 }
 
 ensure_node_modules() {
