@@ -1,11 +1,12 @@
 //! Browser entry point: hydrates what the server rendered.
 
-// Release builds keep each component's concrete view type (debug builds erase
-// them with `--cfg erase_components`), and rustc computes the layout of the
-// hydration future over the whole nested type — the admin page's sections
-// alone go 130 levels deep, past the default limit of 128. 512 leaves room for
-// the area pages to come; the choice against erasing types in release is
-// measured in README ("Production build") and docs/decisions/0010.
+// scripts/lib.sh builds both debug and release with `--cfg erase_components`
+// (measured: the release WASM is smaller and compiles faster that way). A
+// build that keeps each component's concrete view type — a plain
+// `cargo leptos build --release` without the scripts — makes rustc compute the
+// layout of a hydration future nested through every view: the admin page alone
+// went 130 levels deep, past the default limit of 128. The raised limit keeps
+// that build compiling too, with room for the area pages to come.
 #![recursion_limit = "512"]
 
 /// Called by the generated JS once the WASM module is loaded.

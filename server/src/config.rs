@@ -94,6 +94,11 @@ fn origin_of(url: &str) -> Option<String> {
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}"))
 }
 
+/// Whether a comma-separated zone list (`OPSDECK_BROWSER_TIME_ZONES`) names `zone`.
+fn browser_has_zone(zones: &str, zone: &str) -> bool {
+    zones.split(',').any(|z| z.trim() == zone)
+}
+
 /// `10.0.0.0/8, 127.0.0.1` → networks; a bare address is a single host.
 fn parse_cidrs(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
     list.split(',')
@@ -124,6 +129,18 @@ impl Config {
             name: "OPSDECK_TIME_ZONE",
             problem: format!("`{tz_name}` is not an IANA time zone such as Asia/Tokyo"),
         })?;
+        // The browser build carries only the zones it was built with (scripts/lib.sh).
+        if let Some(zones) = option_env!("OPSDECK_BROWSER_TIME_ZONES") {
+            if !browser_has_zone(zones, &tz_name) {
+                return Err(ConfigError {
+                    name: "OPSDECK_TIME_ZONE",
+                    problem: format!(
+                        "`{tz_name}` is not among this build's browser time zones ({zones}); \
+                         build again with OPSDECK_TIME_ZONE={tz_name} set"
+                    ),
+                });
+            }
+        }
         let idle = non_empty("OPSDECK_SESSION_IDLE_MINUTES").unwrap_or_else(|| "30".into());
         let session_idle_minutes = idle
             .parse::<i64>()
@@ -309,6 +326,13 @@ mod tests {
         let e =
             Config::from_lookup(|k| (k == "OPSDECK_ADMIN_USER").then(|| "a b".into())).unwrap_err();
         assert_eq!(e.name, "OPSDECK_ADMIN_USER");
+    }
+
+    #[test]
+    fn browser_zone_list_is_matched_exactly() {
+        assert!(browser_has_zone("Asia/Tokyo,Asia/Tokyo,UTC", "UTC"));
+        assert!(browser_has_zone("Europe/Berlin, Asia/Tokyo", "Asia/Tokyo"));
+        assert!(!browser_has_zone("Asia/Tokyo,UTC", "Etc/UTC"));
     }
 
     #[test]

@@ -12,18 +12,7 @@ use std::time::Duration;
 /// A browser-like client whose connections come from `127.0.a.b` (all of
 /// 127/8 is loopback on Linux), so each can be a different client address.
 fn browser_from(addr: IpAddr) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "sec-fetch-site",
-        reqwest::header::HeaderValue::from_static("same-origin"),
-    );
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .local_address(addr)
-        .build()
-        .unwrap()
+    browser_builder().local_address(addr).build().unwrap()
 }
 
 fn loopback(n: u32) -> IpAddr {

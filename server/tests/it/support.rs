@@ -72,6 +72,11 @@ pub async fn spawn(pool: PgPool) -> TestApp {
 /// A browser-like client: keeps cookies, does not follow redirects, and says
 /// `Sec-Fetch-Site: same-origin` as a browser does for the page's own requests.
 pub fn browser() -> reqwest::Client {
+    browser_builder().build().unwrap()
+}
+
+/// The builder behind `browser()`, for clients that need one more setting.
+pub fn browser_builder() -> reqwest::ClientBuilder {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         "sec-fetch-site",
@@ -81,8 +86,6 @@ pub fn browser() -> reqwest::Client {
         .cookie_store(true)
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 pub fn password_of(username: &str) -> String {
