@@ -125,7 +125,10 @@ build_site() {
   # (the full database is most of the WASM's data): the configured zone, plus
   # Asia/Tokyo and UTC, which the code names. The server refuses to start with
   # a zone its browser build lacks (docs/decisions/0010).
-  export OPSDECK_BROWSER_TIME_ZONES="${OPSDECK_BROWSER_TIME_ZONES:-${OPSDECK_TIME_ZONE:-Asia/Tokyo}},Asia/Tokyo,UTC"
+  local extra_zones="${OPSDECK_BROWSER_TIME_ZONES:-}"
+  # shellcheck disable=SC2086 # split the comma list into words on purpose
+  OPSDECK_BROWSER_TIME_ZONES="$(printf '%s\n' ${extra_zones//,/ } "${OPSDECK_TIME_ZONE:-Asia/Tokyo}" Asia/Tokyo UTC | awk 'NF && !seen[$0]++' | paste -sd, -)"
+  export OPSDECK_BROWSER_TIME_ZONES
   local zones_regex
   zones_regex="^($(printf '%s' "$OPSDECK_BROWSER_TIME_ZONES" | sed 's/[+.]/\\&/g; s/,/|/g'))\$"
   say "building opsdeck (cargo leptos build $*; browser time zones: $OPSDECK_BROWSER_TIME_ZONES)"
