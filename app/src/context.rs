@@ -14,6 +14,9 @@ pub struct LoginLimits {
     pub per_account: i64,
     /// Failures per client address within the window before it is locked.
     pub per_address: i64,
+    /// Failures per account within the window before it is locked for every
+    /// address: the ceiling on guesses spread over many addresses.
+    pub per_account_ceiling: i64,
     /// The sliding window, in seconds.
     pub window_secs: i64,
 }
@@ -23,6 +26,7 @@ impl Default for LoginLimits {
         Self {
             per_account: 5,
             per_address: 20,
+            per_account_ceiling: 100,
             window_secs: 15 * 60,
         }
     }

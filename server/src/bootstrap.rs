@@ -66,7 +66,8 @@ pub async fn grant_app_role(pool: &PgPool, role: &str) -> Result<(), StartError>
         && role
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid {
+    // `public` means every role (even quoted), and pg_* are Postgres' own.
+    if !valid || role == "public" || role.starts_with("pg_") {
         return Err(StartError::RoleName(role.to_string()));
     }
     // GRANT takes no bind parameters; the name was checked above and is quoted.

@@ -94,6 +94,20 @@ fn origin_of(url: &str) -> Option<String> {
     matches!(scheme, "http" | "https").then(|| format!("{scheme}://{host}"))
 }
 
+/// `true`/`false`/`1`/`0` (any case); anything else is an error rather than a
+/// silent `false` — `OPSDECK_SECURE_COOKIES=yes` must not mean insecure.
+fn parse_bool(name: &'static str, value: Option<String>) -> Result<Option<bool>, ConfigError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(v) if v == "true" || v == "1" => Ok(Some(true)),
+        Some(v) if v == "false" || v == "0" => Ok(Some(false)),
+        Some(v) => Err(ConfigError {
+            name,
+            problem: format!("`{v}` is neither true nor false"),
+        }),
+    }
+}
+
 /// Whether a comma-separated zone list (`OPSDECK_BROWSER_TIME_ZONES`) names `zone`.
 fn browser_has_zone(zones: &str, zone: &str) -> bool {
     zones.split(',').any(|z| z.trim() == zone)
@@ -195,12 +209,22 @@ impl Config {
             })?),
         };
         // Secure cookies follow an https public URL unless set explicitly.
-        let secure_cookies = match non_empty("OPSDECK_SECURE_COOKIES") {
-            Some(v) => v == "true" || v == "1",
-            None => public_origin
+        let secure_cookies = parse_bool(
+            "OPSDECK_SECURE_COOKIES",
+            non_empty("OPSDECK_SECURE_COOKIES"),
+        )?
+        .unwrap_or_else(|| {
+            public_origin
                 .as_deref()
-                .is_some_and(|o| o.starts_with("https://")),
-        };
+                .is_some_and(|o| o.starts_with("https://"))
+        });
+        let trust_proxy =
+            parse_bool("OPSDECK_TRUST_PROXY", non_empty("OPSDECK_TRUST_PROXY"))?.unwrap_or(false);
+        let migrate_on_start = parse_bool(
+            "OPSDECK_MIGRATE_ON_START",
+            non_empty("OPSDECK_MIGRATE_ON_START"),
+        )?
+        .unwrap_or(true);
         Ok(Config {
             addr,
             database_url: non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -215,12 +239,11 @@ impl Config {
             session_idle_minutes,
             secure_cookies,
             public_origin,
-            trust_proxy: non_empty("OPSDECK_TRUST_PROXY").is_some_and(|v| v == "true" || v == "1"),
+            trust_proxy,
             trusted_proxies,
             admin_user,
             session_max_hours,
-            migrate_on_start: non_empty("OPSDECK_MIGRATE_ON_START")
-                .is_none_or(|v| v != "false" && v != "0"),
+            migrate_on_start,
             hash_file: match non_empty("LEPTOS_HASH_FILE_NAME") {
                 Some(name) => {
                     let exe_dir = std::env::current_exe()
@@ -326,6 +349,21 @@ mod tests {
         let e =
             Config::from_lookup(|k| (k == "OPSDECK_ADMIN_USER").then(|| "a b".into())).unwrap_err();
         assert_eq!(e.name, "OPSDECK_ADMIN_USER");
+    }
+
+    #[test]
+    fn booleans_are_strict() {
+        let c = Config::from_lookup(|k| (k == "OPSDECK_SECURE_COOKIES").then(|| "TRUE".into()))
+            .unwrap();
+        assert!(c.secure_cookies);
+        for name in [
+            "OPSDECK_SECURE_COOKIES",
+            "OPSDECK_TRUST_PROXY",
+            "OPSDECK_MIGRATE_ON_START",
+        ] {
+            let e = Config::from_lookup(|k| (k == name).then(|| "yes".into())).unwrap_err();
+            assert_eq!(e.name, name);
+        }
     }
 
     #[test]

@@ -140,10 +140,16 @@ pub fn router(state: AppState) -> Router {
         // Unhashed names (a development build): always revalidate.
         "no-cache"
     });
+    // Only files found are cached; a 404 (an asset of a newer build, mid-deploy)
+    // keeps the no-store below, or a proxy would remember it for a year.
+    let cache_if_found = move |res: &Response<_>| {
+        (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED)
+            .then(|| pkg_cache.clone())
+    };
     let pkg = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
-            pkg_cache,
+            cache_if_found,
         ))
         .service(
             tower_http::services::ServeDir::new(pkg_dir)
@@ -353,6 +359,8 @@ async fn json_api_errors(req: Request, next: Next) -> Response {
     let message = status.canonical_reason().unwrap_or("error");
     let (mut parts, _) = res.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
+    // The body is replaced: whatever encoding the old one had no longer applies.
+    parts.headers.remove(header::CONTENT_ENCODING);
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -88,7 +88,7 @@ pub async fn login(username: String, password: String, next: String) -> Result<(
         }
         let address = crate::auth::guard::client_addr(&call.ctx)
             .await
-            .map(|a| a.to_string());
+            .map(crate::auth::guard::throttle_key);
         let admission = throttle::admit(&call.ctx)?;
         let attempt = throttle::begin(&admission, &call.ctx, &username, address.as_deref()).await?;
         let password_ok = throttle::verify(&attempt, password).await?;
@@ -136,7 +136,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
             .finish()?;
         let address = crate::auth::guard::client_addr(&call.ctx)
             .await
-            .map(|a| a.to_string());
+            .map(crate::auth::guard::throttle_key);
         let admission = throttle::admit(&call.ctx)?;
         let attempt =
             throttle::begin(&admission, &call.ctx, &user.username, address.as_deref()).await?;

@@ -107,6 +107,18 @@ pub async fn client_addr(ctx: &ServerCtx) -> Option<std::net::IpAddr> {
     ))
 }
 
+/// The key failed attempts are counted under for an address: IPv4 as it is,
+/// IPv6 by its /64 (one customer's network hands out any address inside it).
+pub fn throttle_key(addr: std::net::IpAddr) -> String {
+    match addr.to_canonical() {
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        v4 => v4.to_string(),
+    }
+}
+
 /// The address a request counts against; see [`client_addr`].
 pub fn effective_client(
     peer: std::net::IpAddr,
@@ -114,6 +126,8 @@ pub fn effective_client(
     trust_proxy: bool,
     trusted_proxies: &[ipnet::IpNet],
 ) -> std::net::IpAddr {
+    // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d.
+    let peer = peer.to_canonical();
     if !trust_proxy || !trusted_proxies.iter().any(|net| net.contains(&peer)) {
         return peer;
     }
@@ -130,7 +144,18 @@ pub fn effective_client(
 
 #[cfg(test)]
 mod tests {
-    use super::effective_client;
+    use super::{effective_client, throttle_key};
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_r_auth_5() {
+        let a = throttle_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = throttle_key("2001:db8:1:2:ffff::9".parse().unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_ne!(a, throttle_key("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(throttle_key("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3");
+        assert_eq!(throttle_key("10.1.2.3".parse().unwrap()), "10.1.2.3");
+    }
     use http::HeaderMap;
 
     fn headers(lines: &[&str]) -> HeaderMap {
@@ -154,6 +179,12 @@ mod tests {
         assert_eq!(effective_client(peer, &h, false, &trusted), peer);
         let stranger = "198.51.100.50".parse().unwrap();
         assert_eq!(effective_client(stranger, &h, true, &trusted), stranger);
+        // An IPv4-mapped peer is the IPv4 proxy it maps.
+        let mapped = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            effective_client(mapped, &headers(&["192.0.2.7"]), true, &trusted),
+            "192.0.2.7".parse::<std::net::IpAddr>().unwrap()
+        );
         // Garbage in the last value falls back to the peer.
         let h = headers(&["192.0.2.7", "not-an-ip"]);
         assert_eq!(effective_client(peer, &h, true, &trusted), peer);

@@ -17,6 +17,8 @@ use sqlx::PgConnection;
 ///   Its owner, signing in from an address with at most one recent failure on
 ///   it, still gets in: an attacker who knows the on-call operator's name
 ///   cannot lock them out from somewhere else.
+/// - an account with `per_account_ceiling` failures in the window is locked
+///   for everyone: guesses spread over many addresses stay bounded.
 ///
 /// The wait lasts until the oldest failure that still counts leaves the window.
 pub async fn retry_after(
@@ -35,11 +37,15 @@ pub async fn retry_after(
          acct AS ( \
             SELECT at FROM recent WHERE username = $1 \
             ORDER BY at DESC OFFSET ($4 - 1) LIMIT 1), \
+         ceiling AS ( \
+            SELECT at FROM recent WHERE username = $1 \
+            ORDER BY at DESC OFFSET ($6 - 1) LIMIT 1), \
          tainted AS ( \
             SELECT $2::text IS NULL \
                 OR (SELECT count(*) FROM recent WHERE username = $1 AND address = $2) > 1 AS yes) \
          SELECT EXTRACT(EPOCH FROM (max(at) + make_interval(secs => $3) - now()))::float8 \
          FROM (SELECT at FROM addr \
+               UNION ALL SELECT at FROM ceiling \
                UNION ALL SELECT at FROM acct, tainted WHERE tainted.yes) t",
     )
     .bind(username)
@@ -47,6 +53,7 @@ pub async fn retry_after(
     .bind(limits.window_secs as f64)
     .bind(limits.per_account)
     .bind(limits.per_address)
+    .bind(limits.per_account_ceiling)
     .fetch_one(conn)
     .await?;
     Ok(wait.filter(|w| *w > 0.0).map(|w| w.ceil() as u64))

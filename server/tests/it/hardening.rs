@@ -595,11 +595,14 @@ async fn the_app_role_can_only_append_to_the_audit_log_r_auth_4(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert!(
-        opsdeck_server::bootstrap::grant_app_role(&pool, "bad; DROP TABLE users")
-            .await
-            .is_err()
-    );
+    for bad in ["bad; DROP TABLE users", "public", "pg_monitor", "Upper"] {
+        assert!(
+            opsdeck_server::bootstrap::grant_app_role(&pool, bad)
+                .await
+                .is_err(),
+            "{bad}"
+        );
+    }
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -620,4 +623,27 @@ async fn only_the_exact_maintenance_route_is_exempt_from_the_503_r_mnt_3(pool: P
         503
     );
     assert_eq!(get("/api/v1/x/maintenance/").await.unwrap().status(), 503);
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn guesses_spread_over_many_addresses_hit_a_ceiling_r_auth_5(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "oncall", &[Role::Operator]).await;
+    // 50 addresses, two guesses each: 100 failures on one account.
+    for i in 0..50 {
+        for _ in 0..2 {
+            let status = login_from(&app, loopback(1000 + i), "oncall", "guess-guess").await;
+            assert!(status == 401 || status == 429, "{status}");
+        }
+    }
+    let counted: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(counted >= 100, "{counted}");
+    // Now even a fresh address waits: the per-account ceiling holds for everyone.
+    assert_eq!(
+        login_from(&app, loopback(5000), "oncall", &password_of("oncall")).await,
+        429
+    );
 }

@@ -119,6 +119,10 @@ async fn hashed_assets_are_immutable_and_html_is_never_cached(pool: PgPool) {
         "public, max-age=31536000, immutable"
     );
     assert_eq!(css.headers()["content-encoding"], "gzip");
+    // A missing asset is not cached.
+    let missing = app.get(&c, "/pkg/opsdeck.ffffffff.js").await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
 
     create_user(&pool, "alice", &[Role::Viewer]).await;
     let alice = app.signed_in("alice").await;
