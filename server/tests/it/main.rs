@@ -14,5 +14,6 @@ mod maintenance;
 mod overview;
 mod production;
 mod role_matrix;
+mod route_matrix;
 mod startup;
 mod support;
