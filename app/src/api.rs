@@ -7,5 +7,6 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod maintenance;
+pub mod notifications;
 pub mod overview;
 pub mod tokens;

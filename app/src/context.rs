@@ -47,6 +47,16 @@ pub struct ServerCtx {
     pub session_max_secs: i64,
     /// Bounds on password checks in flight, so a flood cannot starve the pool.
     pub check_slots: std::sync::Arc<crate::auth::throttle::CheckSlots>,
+    /// Sending notifications (the "Send test" button) and checking channel URLs.
+    pub notify: NotifyCtx,
+}
+
+/// What the notification server functions need besides the database.
+#[derive(Clone)]
+pub struct NotifyCtx {
+    pub sender: crate::notify::send::Sender,
+    /// opsdeck's own addresses: a channel may not point back at them.
+    pub me: std::sync::Arc<crate::notify::channel::SelfAddresses>,
 }
 
 /// The context provided by the server; a missing one is a wiring bug, answered as 500.

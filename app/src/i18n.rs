@@ -62,27 +62,31 @@ impl Lang {
     }
 }
 
+/// Declares a message table: an enum whose every variant has English and
+/// Japanese words. The shared table is `Msg` (below); an area keeps its page
+/// texts in its own table beside its pages (`messages!(pub enum NotifyMsg { … })`).
+#[macro_export]
 macro_rules! messages {
-    ($($name:ident => $en:literal, $ja:literal;)*) => {
+    ($vis:vis enum $table:ident { $($name:ident => $en:literal, $ja:literal;)* }) => {
         /// A translatable UI string.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum Msg { $($name,)* }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        $vis enum $table { $($name,)* }
 
-        impl Msg {
+        impl $table {
             /// Every message, for the completeness test.
-            pub const ALL: &'static [Msg] = &[$(Msg::$name,)*];
+            pub const ALL: &'static [$table] = &[$($table::$name,)*];
 
             /// The words of this message in `lang`.
-            pub fn text(self, lang: Lang) -> &'static str {
+            pub fn text(self, lang: $crate::i18n::Lang) -> &'static str {
                 match (self, lang) {
-                    $((Msg::$name, Lang::En) => $en, (Msg::$name, Lang::Ja) => $ja,)*
+                    $(($table::$name, $crate::i18n::Lang::En) => $en, ($table::$name, $crate::i18n::Lang::Ja) => $ja,)*
                 }
             }
         }
     };
 }
 
-messages! {
+messages! { pub enum Msg {
     AppName => "opsdeck", "opsdeck";
     ServiceName => "Mythologia", "Mythologia";
     NavOverview => "Overview", "概要";
@@ -254,7 +258,17 @@ messages! {
     InPrefix => "in", "あと";
     Days => "days", "日";
     Hours => "h", "時間";
-}
+    InboxUnread => "Unread messages", "未読メッセージ";
+    ErrUrl => "Enter an http:// or https:// URL.", "http:// または https:// の URL を入力してください。";
+    ErrUrlSelf => "This URL points at opsdeck itself.", "この URL は opsdeck 自身を指しています。";
+    ErrEmail => "Enter e-mail addresses like oncall@example.com.", "oncall@example.com の形式でメールアドレスを入力してください。";
+    ErrPort => "Enter a port from 1 to 65535.", "1〜65535 のポート番号を入力してください。";
+    ErrChoice => "Choose one of the offered values.", "選択肢から選んでください。";
+    ErrNameTaken => "This name is already taken.", "この名前は既に使われています。";
+    ErrReservedGroup => "opsdeck's areas address this group by name: it can be edited but not renamed or deleted.", "このグループは各機能が名前で参照しているため、編集はできますが名前の変更や削除はできません。";
+    ErrUnknownMember => "A chosen user or channel no longer exists.", "選択したユーザーまたはチャンネルが存在しません。";
+    ErrNumberRange => "Enter a number in the allowed range.", "許可された範囲の数値を入力してください。";
+} }
 
 #[cfg(test)]
 mod tests {

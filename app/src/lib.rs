@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod notify;
 pub mod pages;
 pub mod role;
 pub mod time;
@@ -77,7 +78,7 @@ fn set_page_security_policy() {
 /// The language of this request: the cookie on the server, else the
 /// browser's `Accept-Language` (first visit); in the browser, the
 /// `<html lang>` the server wrote.
-fn request_lang() -> Lang {
+pub(crate) fn request_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
@@ -138,6 +139,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("costs") view=pages::coming::CostsPage/>
                     <Route path=path!("maintenance") view=pages::maintenance::MaintenancePage/>
                     <Route path=path!("audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("inbox") view=pages::notifications::inbox::InboxPage/>
+                    <Route path=path!("admin/channels") view=pages::notifications::channels::ChannelsPage/>
+                    <Route path=path!("admin/groups") view=pages::notifications::groups::GroupsPage/>
+                    <Route path=path!("admin/deliveries") view=pages::notifications::deliveries::DeliveriesPage/>
                     <Route path=path!("admin") view=pages::admin::AdminPage/>
                     <Route path=path!("account") view=pages::account::AccountPage/>
                 </ParentRoute>

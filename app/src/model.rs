@@ -39,6 +39,8 @@ pub struct ShellState {
     pub time_zone: String,
     /// Each environment's name and health, for the top bar's dots (signed-in users only).
     pub environments: Vec<(String, HealthLevel)>,
+    /// Unread inbox messages of the signed-in user (the bell's number).
+    pub unread: i64,
 }
 
 /// A user as the admin page lists them.

@@ -8,5 +8,6 @@ pub mod audit;
 pub mod environments;
 pub mod login_failures;
 pub mod maintenance;
+pub mod notifications;
 pub mod tokens;
 pub mod users;

@@ -34,6 +34,19 @@ pub struct Config {
     /// cargo-leptos's list of asset hashes (`hash.txt` beside the binary unless
     /// `LEPTOS_HASH_FILE_NAME` names another); when present, assets have hashed names.
     pub hash_file: PathBuf,
+    /// Longest a notification attempt (HTTP or SMTP) may take.
+    pub notify_timeout: std::time::Duration,
+}
+
+impl Config {
+    /// The URL links in notifications point at: the public URL, else the listen address.
+    pub fn public_url(&self) -> String {
+        match &self.public_origin {
+            Some(origin) => origin.clone(),
+            None if self.addr.ip().is_unspecified() => format!("http://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
+    }
 }
 
 /// A variable was set to something unusable.
@@ -67,6 +80,7 @@ impl std::fmt::Debug for Config {
             .field("session_max_hours", &self.session_max_hours)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("hash_file", &self.hash_file)
+            .field("notify_timeout", &self.notify_timeout)
             .finish()
     }
 }
@@ -164,6 +178,16 @@ impl Config {
                 name: "OPSDECK_SESSION_IDLE_MINUTES",
                 problem: format!("`{idle}` is not a number of minutes between 1 and 10080"),
             })?;
+        let timeout = non_empty("OPSDECK_NOTIFY_TIMEOUT_SECS").unwrap_or_else(|| "10".into());
+        let notify_timeout = timeout
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=120).contains(s))
+            .map(std::time::Duration::from_secs)
+            .ok_or(ConfigError {
+                name: "OPSDECK_NOTIFY_TIMEOUT_SECS",
+                problem: format!("`{timeout}` is not a number of seconds between 1 and 120"),
+            })?;
         let max_hours = non_empty("OPSDECK_SESSION_MAX_HOURS").unwrap_or_else(|| "12".into());
         let session_max_hours = max_hours
             .parse::<i64>()
@@ -244,6 +268,7 @@ impl Config {
             admin_user,
             session_max_hours,
             migrate_on_start,
+            notify_timeout,
             hash_file: match non_empty("LEPTOS_HASH_FILE_NAME") {
                 Some(name) => {
                     let exe_dir = std::env::current_exe()

@@ -9,6 +9,7 @@ pub mod health;
 pub mod logging;
 pub mod state;
 pub mod web;
+pub mod workers;
 
 use config::Config;
 use leptos::prelude::LeptosOptions;
@@ -40,6 +41,16 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         session_max_secs: config.session_max_hours * 3600,
         check_slots: Default::default(),
+        notify: opsdeck_app::context::NotifyCtx {
+            sender: opsdeck_app::notify::send::Sender::new(
+                config.public_url(),
+                config.notify_timeout,
+            ),
+            me: Arc::new(opsdeck_app::notify::channel::SelfAddresses::new(
+                config.public_origin.as_deref(),
+                config.addr,
+            )),
+        },
     };
     state::AppState {
         pool,

@@ -72,7 +72,16 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     }
     let addr = config.addr;
     opsdeck_server::spawn_session_cleanup(pool.clone());
-    let app = opsdeck_server::web::router(opsdeck_server::state(config, pool));
+    let state = opsdeck_server::state(config, pool.clone());
+    opsdeck_server::workers::outbox::spawn(
+        pool,
+        state.ctx.notify.sender.clone(),
+        opsdeck_server::workers::outbox::OutboxSettings {
+            attempt_timeout: state.config.notify_timeout,
+            ..Default::default()
+        },
+    );
+    let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "listening");

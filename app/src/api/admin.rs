@@ -125,6 +125,15 @@ pub async fn reset_password(user_id: i64, password: String) -> Result<(), AppErr
         crate::store::users::set_password(&mut tx, &actor, user_id, &hash, "user.password_reset")
             .await?
             .ok_or(AppError::NotFound)?;
+        // The user learns of it in their inbox when they next sign in (issue 8).
+        let event = crate::notify::Event::PasswordReset {
+            by: actor.name.clone(),
+        };
+        let key = format!(
+            "password-reset-{user_id}-{}",
+            chrono::Utc::now().timestamp_micros()
+        );
+        crate::store::notifications::notify_user(&mut tx, user_id, &event, &key).await?;
         tx.commit().await?;
         Ok(())
     })

@@ -25,11 +25,16 @@ pub async fn load_shell() -> Result<ShellState, AppError> {
                 .collect(),
             None => Vec::new(),
         };
+        let unread = match &call.user {
+            Some(u) => crate::store::notifications::unread_count(&call.ctx.pool, u.id).await?,
+            None => 0,
+        };
         Ok(ShellState {
             user: call.user,
             maintenance,
             time_zone: call.ctx.time_zone.name().to_string(),
             environments,
+            unread,
         })
     })
     .await

@@ -47,7 +47,31 @@ pub async fn set_maintenance(
         check.finish()?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
+        let before = crate::store::maintenance::get(&mut *tx).await?;
         let view = crate::store::maintenance::set(&mut tx, &actor, on, &message, end).await?;
+        // On-call hears of every switch, in this transaction (issue 8). A
+        // message edit while on shares the spell's key, so it is not a second page.
+        let event = match (on, view.started_at, before.started_at) {
+            (true, Some(started_at), _) => Some(crate::notify::Event::MaintenanceOn {
+                by: actor.name.clone(),
+                message: message.clone(),
+                estimated_end: end.map(|e| crate::time::format(e, call.ctx.time_zone)),
+                started_at,
+            }),
+            (false, _, Some(started_at)) if before.active => Some(crate::notify::Event::MaintenanceOff {
+                by: actor.name.clone(),
+                started_at: Some(started_at),
+            }),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let spell = match &event {
+                crate::notify::Event::MaintenanceOn { started_at, .. } => started_at.timestamp_micros(),
+                _ => before.started_at.map(|t| t.timestamp_micros()).unwrap_or_default(),
+            };
+            let key = format!("{}-{spell}", event.kind());
+            crate::store::notifications::notify(&mut tx, "oncall", &event, &key).await?;
+        }
         tx.commit().await?;
         tracing::info!(active = on, "maintenance mode switched");
         Ok(view)

@@ -55,8 +55,8 @@ pub fn Layout() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match shell.await {
-                    Ok(ShellState { user: Some(user), maintenance, time_zone, environments }) => view! {
-                        <Frame user=user environments=environments>
+                    Ok(ShellState { user: Some(user), maintenance, time_zone, environments, unread }) => view! {
+                        <Frame user=user environments=environments unread=unread>
                             <MaintenanceBanner state=maintenance time_zone=time_zone/>
                             <Outlet/>
                         </Frame>
@@ -96,8 +96,12 @@ const NAV: [(&str, Msg, &str); 10] = [
 fn Frame(
     user: CurrentUser,
     environments: Vec<(String, HealthLevel)>,
+    unread: i64,
     children: Children,
 ) -> impl IntoView {
+    // The bell: unread count as a number and in words, never colour alone.
+    let bell_class = if unread > 0 { "bell has-unread" } else { "bell" };
+    let bell_label = format!("{}: {unread}", tr(Msg::InboxUnread));
     let is_admin = user.can(Access::AnyOf(&[Role::Admin]));
     let location = use_location();
     let lang = use_lang();
@@ -151,6 +155,10 @@ fn Frame(
                 </details>
                 <ul class="env-dots" aria-label=tr(Msg::Environments)>{env_dots}</ul>
                 <div class="topbar-right">
+                    <A href="/inbox" attr:class=bell_class attr:data-testid="bell" attr:aria-label=bell_label.clone() attr:title=bell_label>
+                        <span aria-hidden="true">"🔔"</span>
+                        <span class="bell-count" data-testid="bell-count">{unread}</span>
+                    </A>
                     <a class="lang-switch" href=lang_href rel="external" data-testid="lang-switch">{switch_to.1}</a>
                     <A href="/account" attr:class="user" attr:data-testid="current-user">
                         {user.display_name.clone()}

@@ -80,6 +80,7 @@ pub fn AdminPage() -> impl IntoView {
     let tokens_version = RwSignal::new(0u32);
     view! {
         <Title text=tr(Msg::AdminTitle)/>
+        <crate::pages::notifications::NotifyTabs/>
         <h1>{tr(Msg::AdminTitle)}</h1>
         <p class="answer">{tr(Msg::AdminAnswer)}</p>
         <UsersSection tokens_version=tokens_version/>

@@ -90,6 +90,52 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Operator]),
         &[("on", "false"), ("message", ""), ("estimated_end", "")],
     ),
+    ("/rpc/notifications/channels", Who::Roles(&[Role::Admin]), &[]),
+    (
+        "/rpc/notifications/save_channel",
+        Who::Roles(&[Role::Admin]),
+        &[
+            ("id", "999999"),
+            ("name", "matrix"),
+            ("kind", "webhook"),
+            ("lang", "en"),
+            ("min_interval_ms", "0"),
+            ("url", "ftp://invalid"),
+        ],
+    ),
+    (
+        "/rpc/notifications/delete_channel",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/notifications/test_channel",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999")],
+    ),
+    ("/rpc/notifications/groups", Who::Roles(&[Role::Admin]), &[]),
+    (
+        "/rpc/notifications/save_group",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999"), ("name", "matrix")],
+    ),
+    (
+        "/rpc/notifications/delete_group",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/notifications/deliveries",
+        Who::Roles(&[Role::Admin]),
+        &[("page", "1")],
+    ),
+    (
+        "/rpc/notifications/retry_delivery",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999")],
+    ),
+    ("/rpc/inbox/list", Who::SignedIn, &[("page", "1")]),
+    ("/rpc/inbox/mark_read", Who::SignedIn, &[("message_id", "999999")]),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {

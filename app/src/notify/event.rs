@@ -1,0 +1,216 @@
+//! The events areas notify about, each with a Japanese and an English text.
+//!
+//! An event is stored as tagged JSON in the outbox and rendered when it is
+//! sent (in the channel's language) or shown (in the reader's language), so
+//! the words can be fixed later without rewriting stored messages.
+
+use crate::i18n::Lang;
+use serde::{Deserialize, Serialize};
+
+/// How urgent a message is; PagerDuty and the inbox show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+/// Something opsdeck tells people about. New areas add variants here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Emergency maintenance mode was switched on (R-MNT-3).
+    MaintenanceOn {
+        by: String,
+        message: String,
+        /// Estimated end, already formatted in the configured zone.
+        estimated_end: Option<String>,
+        /// When this spell of maintenance began: it names the PagerDuty incident.
+        started_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// Emergency maintenance mode was switched off.
+    MaintenanceOff {
+        by: String,
+        /// When the spell that ended began; its incident is resolved.
+        started_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// An admin set a new password for the user (in-app only).
+    PasswordReset { by: String },
+    /// The "Send test" button of a channel.
+    ChannelTest { channel: String, by: String },
+}
+
+/// An event in one language, ready for a channel or the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    pub title: String,
+    pub body: String,
+    /// Path inside opsdeck the message is about (`/maintenance`).
+    pub link: String,
+}
+
+impl Event {
+    /// The stable name of the event kind (the filter on the deliveries page).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::MaintenanceOn { .. } => "maintenance.on",
+            Event::MaintenanceOff { .. } => "maintenance.off",
+            Event::PasswordReset { .. } => "account.password_reset",
+            Event::ChannelTest { .. } => "channel.test",
+        }
+    }
+
+    pub fn severity(&self) -> Severity {
+        match self {
+            Event::MaintenanceOn { .. } => Severity::Warning,
+            Event::MaintenanceOff { .. }
+            | Event::PasswordReset { .. }
+            | Event::ChannelTest { .. } => Severity::Info,
+        }
+    }
+
+    /// The words in `lang`.
+    pub fn render(&self, lang: Lang) -> Rendered {
+        let ja = lang == Lang::Ja;
+        let (title, body, link) = match self {
+            Event::MaintenanceOn {
+                by,
+                message,
+                estimated_end,
+                ..
+            } => {
+                let end = estimated_end.clone().unwrap_or_else(|| "—".into());
+                if ja {
+                    (
+                        "緊急メンテナンスモードを開始しました".to_string(),
+                        format!("{by} さんが開始しました。メッセージ: {message} / 終了予定: {end}"),
+                        "/maintenance",
+                    )
+                } else {
+                    (
+                        "Maintenance mode switched on".to_string(),
+                        format!("Switched on by {by}. Message: {message} · Estimated end: {end}"),
+                        "/maintenance",
+                    )
+                }
+            }
+            Event::MaintenanceOff { by, .. } => {
+                if ja {
+                    (
+                        "緊急メンテナンスモードを終了しました".to_string(),
+                        format!("{by} さんが終了しました。サービスは通常どおり応答します。"),
+                        "/maintenance",
+                    )
+                } else {
+                    (
+                        "Maintenance mode switched off".to_string(),
+                        format!("Switched off by {by}. The service answers normally again."),
+                        "/maintenance",
+                    )
+                }
+            }
+            Event::PasswordReset { by } => {
+                if ja {
+                    (
+                        "パスワードが再設定されました".to_string(),
+                        format!("管理者 {by} さんがあなたのパスワードを再設定しました。心当たりがない場合は管理者に連絡してください。"),
+                        "/account",
+                    )
+                } else {
+                    (
+                        "Your password was reset".to_string(),
+                        format!("The admin {by} set a new password for you. If you did not expect this, tell an admin."),
+                        "/account",
+                    )
+                }
+            }
+            Event::ChannelTest { channel, by } => {
+                if ja {
+                    (
+                        format!("opsdeck テスト通知 ({channel})"),
+                        format!("{by} さんが送信したテストです。このメッセージが届いていれば設定は正しく動作しています。"),
+                        "/admin/channels",
+                    )
+                } else {
+                    (
+                        format!("opsdeck test message ({channel})"),
+                        format!("A test sent by {by}. If you can read this, the channel works."),
+                        "/admin/channels",
+                    )
+                }
+            }
+        };
+        Rendered {
+            title,
+            body,
+            link: link.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<Event> {
+        vec![
+            Event::MaintenanceOn {
+                by: "operator".into(),
+                message: "DB upgrade".into(),
+                estimated_end: Some("2026-12-06 04:00 JST".into()),
+                started_at: chrono::Utc::now(),
+            },
+            Event::MaintenanceOff {
+                by: "operator".into(),
+                started_at: None,
+            },
+            Event::PasswordReset { by: "admin".into() },
+            Event::ChannelTest {
+                channel: "slack-alerts".into(),
+                by: "admin".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_has_japanese_and_english_text_r_ui_3() {
+        for e in samples() {
+            let ja = e.render(Lang::Ja);
+            let en = e.render(Lang::En);
+            assert_ne!(ja.title, en.title, "{e:?}");
+            assert!(!ja.body.is_empty() && !en.body.is_empty());
+            assert!(ja.link.starts_with('/'));
+            assert_eq!(ja.link, en.link);
+        }
+    }
+
+    #[test]
+    fn events_round_trip_through_their_stored_json() {
+        for e in samples() {
+            let json = serde_json::to_value(&e).unwrap();
+            assert!(json["type"].is_string());
+            let back: Event = serde_json::from_value(json).unwrap();
+            assert_eq!(back, e);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Notification pages: channels, recipient groups and deliveries (admins)
+//! and every user's inbox (issue 8).
+
+pub mod channels;
+pub mod deliveries;
+pub mod groups;
+pub mod inbox;
+pub mod msg;
+
+use crate::use_lang;
+use msg::NotifyMsg;
+
+/// Shorthand: the text of an area message in the current language.
+pub fn nt(m: NotifyMsg) -> &'static str {
+    m.text(use_lang())
+}
+
+/// The admin sub-navigation shared by the notification admin pages.
+#[leptos::component]
+pub fn NotifyTabs() -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    view! {
+        <nav class="tabs" aria-label=nt(NotifyMsg::AdminNotifications)>
+            <a href="/admin">{crate::tr(crate::i18n::Msg::NavAdmin)}</a>
+            <a href="/admin/channels" data-testid="tab-channels">{nt(NotifyMsg::ChannelsTitle)}</a>
+            <a href="/admin/groups" data-testid="tab-groups">{nt(NotifyMsg::GroupsTitle)}</a>
+            <a href="/admin/deliveries" data-testid="tab-deliveries">{nt(NotifyMsg::DeliveriesTitle)}</a>
+        </nav>
+    }
+}

@@ -1,0 +1,4 @@
+//! Background jobs inside the server process. Each is safe with several
+//! opsdeck processes on one database (row claims or advisory locks).
+
+pub mod outbox;
