@@ -6,6 +6,6 @@ pub mod audit;
 pub mod coming;
 pub mod login;
 pub mod maintenance;
-pub mod notifications;
 pub mod not_found;
+pub mod notifications;
 pub mod overview;

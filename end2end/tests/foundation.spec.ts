@@ -151,7 +151,7 @@ test("every area renders and hydrates without console errors, in both languages"
   const errors = watchConsole(page);
   await login(page, "admin", ADMIN_PASSWORD);
   await expect(page.getByTestId("current-user")).toBeVisible();
-  for (const path of ["/", "/deploys", "/releases", "/sla", "/alerts", "/backups", "/maintenance", "/costs", "/audit", "/admin", "/account"]) {
+  for (const path of ["/", "/deploys", "/releases", "/sla", "/alerts", "/backups", "/maintenance", "/costs", "/audit", "/admin", "/account", "/inbox", "/admin/channels", "/admin/groups", "/admin/deliveries"]) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();

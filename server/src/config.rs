@@ -43,7 +43,9 @@ impl Config {
     pub fn public_url(&self) -> String {
         match &self.public_origin {
             Some(origin) => origin.clone(),
-            None if self.addr.ip().is_unspecified() => format!("http://localhost:{}", self.addr.port()),
+            None if self.addr.ip().is_unspecified() => {
+                format!("http://localhost:{}", self.addr.port())
+            }
             None => format!("http://{}", self.addr),
         }
     }

@@ -58,16 +58,23 @@ pub async fn set_maintenance(
                 estimated_end: end.map(|e| crate::time::format(e, call.ctx.time_zone)),
                 started_at,
             }),
-            (false, _, Some(started_at)) if before.active => Some(crate::notify::Event::MaintenanceOff {
-                by: actor.name.clone(),
-                started_at: Some(started_at),
-            }),
+            (false, _, Some(started_at)) if before.active => {
+                Some(crate::notify::Event::MaintenanceOff {
+                    by: actor.name.clone(),
+                    started_at: Some(started_at),
+                })
+            }
             _ => None,
         };
         if let Some(event) = event {
             let spell = match &event {
-                crate::notify::Event::MaintenanceOn { started_at, .. } => started_at.timestamp_micros(),
-                _ => before.started_at.map(|t| t.timestamp_micros()).unwrap_or_default(),
+                crate::notify::Event::MaintenanceOn { started_at, .. } => {
+                    started_at.timestamp_micros()
+                }
+                _ => before
+                    .started_at
+                    .map(|t| t.timestamp_micros())
+                    .unwrap_or_default(),
             };
             let key = format!("{}-{spell}", event.kind());
             crate::store::notifications::notify(&mut tx, "oncall", &event, &key).await?;

@@ -71,20 +71,30 @@ pub async fn save_channel(
         check.field("kind", kind.is_none().then_some(Msg::ErrChoice));
         let lang = crate::i18n::Lang::from_code(&lang);
         check.field("lang", lang.is_none().then_some(Msg::ErrChoice));
-        let interval = min_interval_ms.trim().parse::<i32>().ok().filter(|v| (0..=3_600_000).contains(v));
-        check.field("min_interval_ms", interval.is_none().then_some(Msg::ErrNumberRange));
+        let interval = min_interval_ms
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|v| (0..=3_600_000).contains(v));
+        check.field(
+            "min_interval_ms",
+            interval.is_none().then_some(Msg::ErrNumberRange),
+        );
         let mut settings = ChannelSettings::default();
         let me = call.ctx.notify.me.clone();
         let secret = secret.trim().to_string();
         match kind {
-            Some(ChannelKind::Slack) => {
-                // Slack's URL is the credential: kept as the secret, checked like any URL.
-                if !secret.is_empty() {
-                    check.field("secret", channel::check_url(&secret, &me).err());
-                }
+            // Slack's URL is the credential: kept as the secret, checked like any URL.
+            Some(ChannelKind::Slack) if !secret.is_empty() => {
+                check.field("secret", channel::check_url(&secret, &me).err());
             }
+            Some(ChannelKind::Slack) => {}
             Some(ChannelKind::Pagerduty) => {
-                let raw = if url.trim().is_empty() { channel::PAGERDUTY_EVENTS_URL } else { url.trim() };
+                let raw = if url.trim().is_empty() {
+                    channel::PAGERDUTY_EVENTS_URL
+                } else {
+                    url.trim()
+                };
                 match channel::check_url(raw, &me) {
                     Ok(u) => settings.url = u.to_string(),
                     Err(m) => {
@@ -107,7 +117,8 @@ pub async fn save_channel(
                 check.field("smtp_host", crate::validate::required_text(host, 253));
                 check.field(
                     "smtp_host",
-                    host.contains(['/', ':', ' ', '@']).then_some(Msg::ErrChoice),
+                    host.contains(['/', ':', ' ', '@'])
+                        .then_some(Msg::ErrChoice),
                 );
                 settings.smtp_host = host.to_string();
                 match smtp_port.trim().parse::<u16>() {
@@ -133,8 +144,10 @@ pub async fn save_channel(
                     .collect();
                 check.field(
                     "email_to",
-                    (to.is_empty() || to.len() > 50 || to.iter().any(|t| channel::check_mailbox(t).is_err()))
-                        .then_some(Msg::ErrEmail),
+                    (to.is_empty()
+                        || to.len() > 50
+                        || to.iter().any(|t| channel::check_mailbox(t).is_err()))
+                    .then_some(Msg::ErrEmail),
                 );
                 settings.email_to = to;
             }
@@ -162,10 +175,15 @@ pub async fn save_channel(
         };
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
-        let saved = crate::store::notifications::save_channel(&mut tx, &actor, (id > 0).then_some(id), &input)
-            .await
-            .map_err(name_conflict)?
-            .ok_or(AppError::NotFound)?;
+        let saved = crate::store::notifications::save_channel(
+            &mut tx,
+            &actor,
+            (id > 0).then_some(id),
+            &input,
+        )
+        .await
+        .map_err(name_conflict)?
+        .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(saved)
     })
@@ -264,17 +282,30 @@ pub async fn save_group(
         let name = name.trim().to_string();
         let mut check = crate::validate::Check::default();
         check.field("name", crate::validate::required_text(&name, 64));
-        check.field("description", (description.chars().count() > 500).then_some(Msg::ErrTooLong));
+        check.field(
+            "description",
+            (description.chars().count() > 500).then_some(Msg::ErrTooLong),
+        );
         let user_ids = id_list(&user_ids);
         let channel_ids = id_list(&channel_ids);
-        check.field("members", (user_ids.is_err() || channel_ids.is_err()).then_some(Msg::ErrUnknownMember));
-        let roles = if roles.trim().is_empty() { Ok(vec![]) } else { crate::validate::roles(&roles) };
+        check.field(
+            "members",
+            (user_ids.is_err() || channel_ids.is_err()).then_some(Msg::ErrUnknownMember),
+        );
+        let roles = if roles.trim().is_empty() {
+            Ok(vec![])
+        } else {
+            crate::validate::roles(&roles)
+        };
         check.field("roles", roles.as_ref().err().copied());
         check.finish()?;
         let pool = &call.ctx.pool;
         if id > 0 {
             let groups = crate::store::notifications::list_groups(pool).await?;
-            let current = groups.iter().find(|g| g.id == id).ok_or(AppError::NotFound)?;
+            let current = groups
+                .iter()
+                .find(|g| g.id == id)
+                .ok_or(AppError::NotFound)?;
             if current.reserved && current.name != name {
                 return Err(AppError::field("name", Msg::ErrReservedGroup));
             }
@@ -288,10 +319,15 @@ pub async fn save_group(
         };
         let actor = Actor::user(call.user()?);
         let mut tx = pool.begin().await?;
-        let saved = crate::store::notifications::save_group(&mut tx, &actor, (id > 0).then_some(id), &input)
-            .await
-            .map_err(name_conflict)?
-            .ok_or(AppError::NotFound)?;
+        let saved = crate::store::notifications::save_group(
+            &mut tx,
+            &actor,
+            (id > 0).then_some(id),
+            &input,
+        )
+        .await
+        .map_err(name_conflict)?
+        .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(saved)
     })
@@ -330,7 +366,10 @@ pub async fn list_deliveries(
 ) -> Result<Page<DeliveryView>, AppError> {
     rpc(Access::ADMIN, |call| async move {
         let status = status.trim().to_string();
-        if !matches!(status.as_str(), "" | "pending" | "delivered" | "failed" | "skipped") {
+        if !matches!(
+            status.as_str(),
+            "" | "pending" | "delivered" | "failed" | "skipped"
+        ) {
             return Err(AppError::field("status", Msg::ErrChoice));
         }
         let filter = crate::store::notifications::DeliveryFilter {
@@ -339,7 +378,14 @@ pub async fn list_deliveries(
             kind: kind.trim().to_string(),
         };
         let lang = crate::request_lang();
-        Ok(crate::store::notifications::list_deliveries(&call.ctx.pool, &filter, lang, page, PER_PAGE).await?)
+        Ok(crate::store::notifications::list_deliveries(
+            &call.ctx.pool,
+            &filter,
+            lang,
+            page,
+            PER_PAGE,
+        )
+        .await?)
     })
     .await
 }
@@ -361,11 +407,22 @@ pub async fn retry_delivery(id: i64) -> Result<(), AppError> {
 
 /// The signed-in user's inbox, in their language.
 #[server(prefix = "/rpc", endpoint = "inbox/list")]
-pub async fn list_inbox(page: u32, #[server(default)] unread_only: bool) -> Result<Page<InboxItem>, AppError> {
+pub async fn list_inbox(
+    page: u32,
+    #[server(default)] unread_only: bool,
+) -> Result<Page<InboxItem>, AppError> {
     rpc(Access::SignedIn, |call| async move {
         let user = call.user()?;
         let lang = crate::request_lang();
-        Ok(crate::store::notifications::inbox(&call.ctx.pool, user.id, unread_only, lang, page, PER_PAGE).await?)
+        Ok(crate::store::notifications::inbox(
+            &call.ctx.pool,
+            user.id,
+            unread_only,
+            lang,
+            page,
+            PER_PAGE,
+        )
+        .await?)
     })
     .await
 }
@@ -375,7 +432,12 @@ pub async fn list_inbox(page: u32, #[server(default)] unread_only: bool) -> Resu
 pub async fn mark_read(message_id: i64) -> Result<u64, AppError> {
     rpc(Access::SignedIn, |call| async move {
         let user = call.user()?;
-        Ok(crate::store::notifications::mark_read(&call.ctx.pool, user.id, (message_id > 0).then_some(message_id)).await?)
+        Ok(crate::store::notifications::mark_read(
+            &call.ctx.pool,
+            user.id,
+            (message_id > 0).then_some(message_id),
+        )
+        .await?)
     })
     .await
 }

@@ -100,7 +100,11 @@ fn Frame(
     children: Children,
 ) -> impl IntoView {
     // The bell: unread count as a number and in words, never colour alone.
-    let bell_class = if unread > 0 { "bell has-unread" } else { "bell" };
+    let bell_class = if unread > 0 {
+        "bell has-unread"
+    } else {
+        "bell"
+    };
     let bell_label = format!("{}: {unread}", tr(Msg::InboxUnread));
     let is_admin = user.can(Access::AnyOf(&[Role::Admin]));
     let location = use_location();

@@ -173,11 +173,15 @@ impl Sender {
         let r = msg.event.render(target.lang);
         let fail = |e: String| (None, e);
         let mut builder = Message::builder()
-            .from(channel::check_mailbox(&s.email_from).map_err(|_| fail("bad from address".into()))?)
+            .from(
+                channel::check_mailbox(&s.email_from)
+                    .map_err(|_| fail("bad from address".into()))?,
+            )
             .subject(format!("[opsdeck] {}", r.title))
             .message_id(Some(format!("<{}@opsdeck>", msg.idempotency_key)));
         for to in &s.email_to {
-            builder = builder.to(channel::check_mailbox(to).map_err(|_| fail(format!("bad address {to}")))?);
+            builder = builder
+                .to(channel::check_mailbox(to).map_err(|_| fail(format!("bad address {to}")))?);
         }
         let link = format!("{}{}", self.public_url.trim_end_matches('/'), r.link);
         let email = builder
@@ -187,7 +191,9 @@ impl Sender {
         let port = s.smtp_port.unwrap_or(25);
         let transport = match s.smtp_security.as_str() {
             "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.smtp_host),
-            "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.smtp_host)),
+            "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                &s.smtp_host,
+            )),
             _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.smtp_host),
         }
         .map_err(|e| fail(e.to_string()))?;
@@ -201,10 +207,7 @@ impl Sender {
         let mailer = transport.build();
         match tokio::time::timeout(self.timeout, mailer.send(email)).await {
             Err(_) => Err(fail("timed out".into())),
-            Ok(Err(e)) => Err((
-                e.status().map(|c| u16::from(c)),
-                format!("SMTP: {e}"),
-            )),
+            Ok(Err(e)) => Err((e.status().map(u16::from), format!("SMTP: {e}"))),
             Ok(Ok(response)) => Ok(Some(u16::from(response.code()))),
         }
     }

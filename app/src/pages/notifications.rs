@@ -19,12 +19,13 @@ pub fn nt(m: NotifyMsg) -> &'static str {
 #[leptos::component]
 pub fn NotifyTabs() -> impl leptos::IntoView {
     use leptos::prelude::*;
+    use leptos_router::components::A;
     view! {
         <nav class="tabs" aria-label=nt(NotifyMsg::AdminNotifications)>
-            <a href="/admin">{crate::tr(crate::i18n::Msg::NavAdmin)}</a>
-            <a href="/admin/channels" data-testid="tab-channels">{nt(NotifyMsg::ChannelsTitle)}</a>
-            <a href="/admin/groups" data-testid="tab-groups">{nt(NotifyMsg::GroupsTitle)}</a>
-            <a href="/admin/deliveries" data-testid="tab-deliveries">{nt(NotifyMsg::DeliveriesTitle)}</a>
+            <A href="/admin" exact=true>{crate::tr(crate::i18n::Msg::NavAdmin)}</A>
+            <A href="/admin/channels" attr:data-testid="tab-channels">{nt(NotifyMsg::ChannelsTitle)}</A>
+            <A href="/admin/groups" attr:data-testid="tab-groups">{nt(NotifyMsg::GroupsTitle)}</A>
+            <A href="/admin/deliveries" attr:data-testid="tab-deliveries">{nt(NotifyMsg::DeliveriesTitle)}</A>
         </nav>
     }
 }

@@ -283,7 +283,11 @@ pub struct Finished {
 /// Records attempts and moves each delivery on: delivered, retried later, or
 /// failed. Only rows still holding `claim_token` change, so a worker whose
 /// claim lapsed cannot overwrite the worker that took over.
-pub async fn record(pool: &PgPool, claim_token: &str, done: &[Finished]) -> Result<(), sqlx::Error> {
+pub async fn record(
+    pool: &PgPool,
+    claim_token: &str,
+    done: &[Finished],
+) -> Result<(), sqlx::Error> {
     if done.is_empty() {
         return Ok(());
     }
@@ -403,10 +407,12 @@ pub async fn save_channel(
 ) -> Result<Option<i64>, sqlx::Error> {
     let before = match id {
         Some(id) => {
-            let row = sqlx::query(&format!("{CHANNEL_VIEW_SQL} WHERE c.id = $1 FOR UPDATE OF c"))
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row = sqlx::query(&format!(
+                "{CHANNEL_VIEW_SQL} WHERE c.id = $1 FOR UPDATE OF c"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
             match row {
                 Some(r) => Some(channel_view(&r)?),
                 None => return Ok(None),
@@ -420,11 +426,9 @@ pub async fn save_channel(
         (None, None) => false,
     };
     let configured = channel::is_configured(input.kind, &input.settings, secret_set);
-    let settings = serde_json::to_value(&input.settings).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    let secret_json = input
-        .secret
-        .as_ref()
-        .map(|s| json!({ "value": s.value }));
+    let settings =
+        serde_json::to_value(&input.settings).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let secret_json = input.secret.as_ref().map(|s| json!({ "value": s.value }));
     let saved_id: i64 = match id {
         Some(id) => {
             sqlx::query_scalar(
@@ -473,7 +477,11 @@ pub async fn save_channel(
     audit::append(
         conn,
         actor,
-        if id.is_some() { "channel.update" } else { "channel.create" },
+        if id.is_some() {
+            "channel.update"
+        } else {
+            "channel.create"
+        },
         &format!("channel:{}", input.name),
         before.and_then(|b| serde_json::to_value(b).ok()),
         after_json,
@@ -483,7 +491,11 @@ pub async fn save_channel(
 }
 
 /// Deletes a channel and its deliveries; audited. `false`: no such channel.
-pub async fn delete_channel(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete_channel(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(&format!("{CHANNEL_VIEW_SQL} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -587,23 +599,29 @@ pub async fn save_group(
         None => None,
     };
     let gid: i64 = match id {
-        Some(id) => {
-            sqlx::query_scalar("UPDATE recipient_groups SET name = $2, description = $3 WHERE id = $1 RETURNING id")
-                .bind(id)
-                .bind(&input.name)
-                .bind(&input.description)
-                .fetch_one(&mut *conn)
-                .await?
-        }
+        Some(id) => sqlx::query_scalar(
+            "UPDATE recipient_groups SET name = $2, description = $3 WHERE id = $1 RETURNING id",
+        )
+        .bind(id)
+        .bind(&input.name)
+        .bind(&input.description)
+        .fetch_one(&mut *conn)
+        .await?,
         None => {
-            sqlx::query_scalar("INSERT INTO recipient_groups (name, description) VALUES ($1, $2) RETURNING id")
-                .bind(&input.name)
-                .bind(&input.description)
-                .fetch_one(&mut *conn)
-                .await?
+            sqlx::query_scalar(
+                "INSERT INTO recipient_groups (name, description) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(&input.name)
+            .bind(&input.description)
+            .fetch_one(&mut *conn)
+            .await?
         }
     };
-    for table in ["recipient_group_users", "recipient_group_roles", "recipient_group_channels"] {
+    for table in [
+        "recipient_group_users",
+        "recipient_group_roles",
+        "recipient_group_channels",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE group_id = $1"))
             .bind(gid)
             .execute(&mut *conn)
@@ -625,11 +643,18 @@ pub async fn save_group(
         .bind(&input.channel_ids)
         .execute(&mut *conn)
         .await?;
-    let after = list_groups(&mut *conn).await?.into_iter().find(|g| g.id == gid);
+    let after = list_groups(&mut *conn)
+        .await?
+        .into_iter()
+        .find(|g| g.id == gid);
     audit::append(
         conn,
         actor,
-        if id.is_some() { "group.update" } else { "group.create" },
+        if id.is_some() {
+            "group.update"
+        } else {
+            "group.create"
+        },
         &format!("group:{}", input.name),
         before.and_then(|b| serde_json::to_value(b).ok()),
         after.and_then(|a| serde_json::to_value(a).ok()),
@@ -647,8 +672,16 @@ pub enum DeleteGroup {
 }
 
 /// Deletes a group that no area addresses; audited.
-pub async fn delete_group(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<DeleteGroup, sqlx::Error> {
-    let Some(g) = list_groups(&mut *conn).await?.into_iter().find(|g| g.id == id) else {
+pub async fn delete_group(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<DeleteGroup, sqlx::Error> {
+    let Some(g) = list_groups(&mut *conn)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+    else {
         return Ok(DeleteGroup::NotFound);
     };
     if g.reserved {
@@ -751,7 +784,11 @@ pub async fn list_deliveries(
 }
 
 /// Puts a failed delivery back in the queue now; audited. `false`: not a failed delivery.
-pub async fn retry_delivery(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn retry_delivery(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE notification_deliveries SET status = 'pending', next_attempt_at = now(), \
          claimed_until = NULL, claim_token = NULL WHERE id = $1 AND status = 'failed'",
@@ -762,7 +799,15 @@ pub async fn retry_delivery(conn: &mut PgConnection, actor: &Actor, id: i64) -> 
     .rows_affected()
         == 1;
     if done {
-        audit::append(conn, actor, "delivery.retry", &format!("delivery:{id}"), None, None).await?;
+        audit::append(
+            conn,
+            actor,
+            "delivery.retry",
+            &format!("delivery:{id}"),
+            None,
+            None,
+        )
+        .await?;
         sqlx::query("SELECT pg_notify($1, '')")
             .bind(WAKE_CHANNEL)
             .execute(&mut *conn)

@@ -47,7 +47,11 @@ impl Default for OutboxSettings {
 }
 
 /// Starts the worker on the current runtime; it runs until the process ends.
-pub fn spawn(pool: PgPool, sender: Sender, settings: OutboxSettings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    pool: PgPool,
+    sender: Sender,
+    settings: OutboxSettings,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(run(pool, sender, settings))
 }
 

@@ -42,13 +42,21 @@ async fn save_channel(app: &TestApp, admin: &reqwest::Client, fields: &[(&str, &
         form.retain(|(name, _)| name != k);
         form.push((k, v));
     }
-    let res = app.rpc(admin, "/rpc/notifications/save_channel", &form).await;
+    let res = app
+        .rpc(admin, "/rpc/notifications/save_channel", &form)
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     res.json().await.unwrap()
 }
 
 /// Points a group at exactly these channels and roles.
-async fn set_group(app: &TestApp, admin: &reqwest::Client, name: &str, channels: &[i64], roles: &str) {
+async fn set_group(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    channels: &[i64],
+    roles: &str,
+) {
     let page: serde_json::Value = app
         .rpc(admin, "/rpc/notifications/groups", &[])
         .await
@@ -62,7 +70,11 @@ async fn set_group(app: &TestApp, admin: &reqwest::Client, name: &str, channels:
         .find(|g| g["name"] == name)
         .map(|g| g["id"].as_i64().unwrap())
         .unwrap();
-    let ids = channels.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let ids = channels
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let res = app
         .rpc(
             admin,
@@ -90,7 +102,10 @@ async fn wait_until_settled(pool: &PgPool, n: i64, secs: u64) {
         if settled >= n {
             return;
         }
-        assert!(Instant::now() < deadline, "{settled} of {n} deliveries settled");
+        assert!(
+            Instant::now() < deadline,
+            "{settled} of {n} deliveries settled"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -100,7 +115,11 @@ async fn switch_maintenance(app: &TestApp, op: &reqwest::Client, on: bool) {
         .rpc(
             op,
             "/rpc/maintenance/set",
-            &[("on", if on { "true" } else { "false" }), ("message", "DB upgrade"), ("estimated_end", "")],
+            &[
+                ("on", if on { "true" } else { "false" }),
+                ("message", "DB upgrade"),
+                ("estimated_end", ""),
+            ],
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
@@ -116,14 +135,51 @@ async fn maintenance_switch_reaches_slack_pagerduty_and_a_signed_webhook_r_mon_5
     let slack_url = format!("{}/slack/T000/B000/XXXX", receiver.url);
     let pd_url = format!("{}/v2/enqueue", receiver.url);
     let hook_url = format!("{}/hook", receiver.url);
-    let slack = save_channel(&app, &admin, &[("name", "slack-ops"), ("kind", "slack"), ("secret", &slack_url)]).await;
-    let pd = save_channel(&app, &admin, &[("name", "pd"), ("kind", "pagerduty"), ("url", &pd_url), ("secret", "R0UT1NGKEY")]).await;
-    let hook = save_channel(&app, &admin, &[("name", "hook"), ("kind", "webhook"), ("url", &hook_url), ("secret", "sign-me")]).await;
+    let slack = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "slack-ops"),
+            ("kind", "slack"),
+            ("secret", &slack_url),
+        ],
+    )
+    .await;
+    let pd = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "pd"),
+            ("kind", "pagerduty"),
+            ("url", &pd_url),
+            ("secret", "R0UT1NGKEY"),
+        ],
+    )
+    .await;
+    let hook = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "hook"),
+            ("kind", "webhook"),
+            ("url", &hook_url),
+            ("secret", "sign-me"),
+        ],
+    )
+    .await;
     set_group(&app, &admin, "oncall", &[slack, pd, hook], "operator").await;
 
     // Secrets are write-only: the channel list never carries them.
-    let list = app.rpc(&admin, "/rpc/notifications/channels", &[]).await.text().await.unwrap();
-    assert!(!list.contains("R0UT1NGKEY") && !list.contains("sign-me") && !list.contains("XXXX"), "{list}");
+    let list = app
+        .rpc(&admin, "/rpc/notifications/channels", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !list.contains("R0UT1NGKEY") && !list.contains("sign-me") && !list.contains("XXXX"),
+        "{list}"
+    );
     assert!(list.contains("\"secret_set\":true"));
 
     worker(&pool, quick());
@@ -135,22 +191,41 @@ async fn maintenance_switch_reaches_slack_pagerduty_and_a_signed_webhook_r_mon_5
     assert_eq!(got.len(), 6, "each message once per channel");
 
     // Slack: an incoming-webhook body with the title and a link back.
-    let slack_msgs: Vec<_> = got.iter().filter(|r| r.path.starts_with("/slack/")).collect();
+    let slack_msgs: Vec<_> = got
+        .iter()
+        .filter(|r| r.path.starts_with("/slack/"))
+        .collect();
     assert_eq!(slack_msgs.len(), 2);
     let text = slack_msgs[0].json()["text"].as_str().unwrap().to_string();
     assert!(text.contains("Maintenance mode switched on"), "{text}");
     assert!(text.contains("https://opsdeck.test/maintenance"), "{text}");
 
     // PagerDuty: trigger, then resolve with the same dedup_key.
-    let pd_msgs: Vec<serde_json::Value> = got.iter().filter(|r| r.path == "/v2/enqueue").map(Received::json).collect();
+    let pd_msgs: Vec<serde_json::Value> = got
+        .iter()
+        .filter(|r| r.path == "/v2/enqueue")
+        .map(Received::json)
+        .collect();
     assert_eq!(pd_msgs.len(), 2);
-    let trigger = pd_msgs.iter().find(|m| m["event_action"] == "trigger").unwrap();
-    let resolve = pd_msgs.iter().find(|m| m["event_action"] == "resolve").unwrap();
+    let trigger = pd_msgs
+        .iter()
+        .find(|m| m["event_action"] == "trigger")
+        .unwrap();
+    let resolve = pd_msgs
+        .iter()
+        .find(|m| m["event_action"] == "resolve")
+        .unwrap();
     assert_eq!(trigger["routing_key"], "R0UT1NGKEY");
     assert_eq!(trigger["payload"]["severity"], "warning");
     assert_eq!(trigger["payload"]["source"], "opsdeck");
-    assert!(trigger["payload"]["summary"].as_str().unwrap().contains("Maintenance"));
-    assert!(trigger["dedup_key"].as_str().unwrap().starts_with("opsdeck-maintenance-"));
+    assert!(trigger["payload"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("Maintenance"));
+    assert!(trigger["dedup_key"]
+        .as_str()
+        .unwrap()
+        .starts_with("opsdeck-maintenance-"));
     assert_eq!(trigger["dedup_key"], resolve["dedup_key"]);
     assert_eq!(resolve["routing_key"], "R0UT1NGKEY");
 
@@ -162,20 +237,34 @@ async fn maintenance_switch_reaches_slack_pagerduty_and_a_signed_webhook_r_mon_5
         assert!(verify("sign-me", &h.body, &sig), "signature must verify");
         assert!(!verify("wrong", &h.body, &sig));
         let body = h.json();
-        assert!(matches!(body["kind"].as_str(), Some("maintenance.on" | "maintenance.off")));
+        assert!(matches!(
+            body["kind"].as_str(),
+            Some("maintenance.on" | "maintenance.off")
+        ));
         assert_eq!(body["event"]["by"], "op");
         assert!(body["url"].as_str().unwrap().ends_with("/maintenance"));
-        assert_eq!(h.header("x-opsdeck-delivery").unwrap(), body["idempotency_key"]);
+        assert_eq!(
+            h.header("x-opsdeck-delivery").unwrap(),
+            body["idempotency_key"]
+        );
     }
 
     // Every attempt is recorded with its status and latency.
     let attempts: Vec<(bool, Option<i32>)> =
-        sqlx::query_as("SELECT ok, status_code FROM notification_attempts").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT ok, status_code FROM notification_attempts")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(attempts.len(), 6);
     assert!(attempts.iter().all(|(ok, code)| *ok && *code == Some(200)));
 
     // And the operator's bell: two unread messages in the inbox.
-    let shell: serde_json::Value = app.rpc(&op, "/rpc/auth/load_shell", &[]).await.json().await.unwrap();
+    let shell: serde_json::Value = app
+        .rpc(&op, "/rpc/auth/load_shell", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shell["unread"], 2);
 }
 
@@ -185,23 +274,55 @@ async fn a_receiver_that_is_down_at_first_gets_the_message_exactly_once(pool: Pg
     create_user(&pool, "admin", &[Role::Admin]).await;
     let admin = app.signed_in("admin").await;
     let receiver = http_receiver(Behaviour::FailFirst(2)).await;
-    let hook = save_channel(&app, &admin, &[("name", "hook"), ("kind", "webhook"), ("url", &format!("{}/h", receiver.url))]).await;
+    let hook = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "hook"),
+            ("kind", "webhook"),
+            ("url", &format!("{}/h", receiver.url)),
+        ],
+    )
+    .await;
     set_group(&app, &admin, "oncall", &[hook], "").await;
     let mut tx = pool.begin().await.unwrap();
-    store::notify(&mut tx, "oncall", &Event::MaintenanceOff { by: "t".into(), started_at: None }, "k-retry").await.unwrap();
+    store::notify(
+        &mut tx,
+        "oncall",
+        &Event::MaintenanceOff {
+            by: "t".into(),
+            started_at: None,
+        },
+        "k-retry",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     worker(&pool, quick());
     wait_until_settled(&pool, 1, 20).await;
     let got = receiver.received();
-    assert_eq!(got.iter().map(|r| r.answered).collect::<Vec<_>>(), vec![500, 500, 200]);
+    assert_eq!(
+        got.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        vec![500, 500, 200]
+    );
     let (status, attempts): (String, i32) =
-        sqlx::query_as("SELECT status, attempts FROM notification_deliveries").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT status, attempts FROM notification_deliveries")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!((status.as_str(), attempts), ("delivered", 3));
     let recorded: Vec<(bool, Option<i32>, Option<String>)> =
-        sqlx::query_as("SELECT ok, status_code, error FROM notification_attempts ORDER BY id").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT ok, status_code, error FROM notification_attempts ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded[0].1, Some(500));
-    assert!(recorded[0].2.as_deref().unwrap().contains("receiver says no"));
+    assert!(recorded[0]
+        .2
+        .as_deref()
+        .unwrap()
+        .contains("receiver says no"));
     assert!(recorded[2].0);
     // Nothing is sent again once delivered.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -212,28 +333,51 @@ async fn a_receiver_that_is_down_at_first_gets_the_message_exactly_once(pool: Pg
 async fn a_rolled_back_change_notifies_nobody_and_a_key_is_used_once(pool: PgPool) {
     opsdeck_server::bootstrap::migrate(&pool).await.unwrap();
     create_user(&pool, "op", &[Role::Operator]).await;
-    let event = Event::MaintenanceOff { by: "t".into(), started_at: None };
+    let event = Event::MaintenanceOff {
+        by: "t".into(),
+        started_at: None,
+    };
     let mut tx = pool.begin().await.unwrap();
-    assert!(store::notify(&mut tx, "oncall", &event, "k-1").await.unwrap().is_some());
+    assert!(store::notify(&mut tx, "oncall", &event, "k-1")
+        .await
+        .unwrap()
+        .is_some());
     tx.rollback().await.unwrap();
     let count = |pool: PgPool| async move {
-        let m: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_messages").fetch_one(&pool).await.unwrap();
-        let i: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox_items").fetch_one(&pool).await.unwrap();
+        let m: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_messages")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let i: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox_items")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         (m, i)
     };
     assert_eq!(count(pool.clone()).await, (0, 0));
 
     let mut tx = pool.begin().await.unwrap();
-    assert!(store::notify(&mut tx, "oncall", &event, "k-1").await.unwrap().is_some());
-    assert!(store::notify(&mut tx, "oncall", &event, "k-1").await.unwrap().is_none());
+    assert!(store::notify(&mut tx, "oncall", &event, "k-1")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store::notify(&mut tx, "oncall", &event, "k-1")
+        .await
+        .unwrap()
+        .is_none());
     tx.commit().await.unwrap();
     assert_eq!(count(pool.clone()).await, (1, 1));
 
     // The seeded channels are unconfigured: their deliveries say why nobody heard.
     let skipped: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, last_error FROM notification_deliveries").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT status, last_error FROM notification_deliveries")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(skipped.len(), 2, "oncall has pagerduty and email-oncall");
-    assert!(skipped.iter().all(|(s, e)| s == "skipped" && e.as_deref() == Some("channel not configured")));
+    assert!(skipped
+        .iter()
+        .all(|(s, e)| s == "skipped" && e.as_deref() == Some("channel not configured")));
 
     // An unknown group and an oversized message are refused, not half-written.
     let mut tx = pool.begin().await.unwrap();
@@ -259,15 +403,41 @@ async fn two_workers_on_one_database_deliver_each_message_once(pool: PgPool) {
     create_user(&pool, "admin", &[Role::Admin]).await;
     let admin = app.signed_in("admin").await;
     let receiver = http_receiver(Behaviour::Ok).await;
-    let a = save_channel(&app, &admin, &[("name", "a"), ("kind", "webhook"), ("url", &format!("{}/a", receiver.url))]).await;
-    let b = save_channel(&app, &admin, &[("name", "b"), ("kind", "webhook"), ("url", &format!("{}/b", receiver.url))]).await;
+    let a = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "a"),
+            ("kind", "webhook"),
+            ("url", &format!("{}/a", receiver.url)),
+        ],
+    )
+    .await;
+    let b = save_channel(
+        &app,
+        &admin,
+        &[
+            ("name", "b"),
+            ("kind", "webhook"),
+            ("url", &format!("{}/b", receiver.url)),
+        ],
+    )
+    .await;
     set_group(&app, &admin, "oncall", &[a, b], "").await;
     let n = 150;
     let mut tx = pool.begin().await.unwrap();
     for i in 0..n {
-        store::notify(&mut tx, "oncall", &Event::MaintenanceOff { by: "t".into(), started_at: None }, &format!("k-{i}"))
-            .await
-            .unwrap();
+        store::notify(
+            &mut tx,
+            "oncall",
+            &Event::MaintenanceOff {
+                by: "t".into(),
+                started_at: None,
+            },
+            &format!("k-{i}"),
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     // Two workers, each with its own pool, as two opsdeck processes would have.
@@ -281,10 +451,17 @@ async fn two_workers_on_one_database_deliver_each_message_once(pool: PgPool) {
     wait_until_settled(&pool, 2 * n, 60).await;
     let got = receiver.received();
     assert_eq!(got.len(), 2 * n as usize);
-    let mut keys: Vec<String> = got.iter().map(|r| format!("{}{}", r.path, r.header("x-opsdeck-delivery").unwrap())).collect();
+    let mut keys: Vec<String> = got
+        .iter()
+        .map(|r| format!("{}{}", r.path, r.header("x-opsdeck-delivery").unwrap()))
+        .collect();
     keys.sort();
     keys.dedup();
-    assert_eq!(keys.len(), 2 * n as usize, "no (message, channel) pair twice");
+    assert_eq!(
+        keys.len(),
+        2 * n as usize,
+        "no (message, channel) pair twice"
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -297,14 +474,60 @@ async fn a_hanging_or_redirecting_receiver_fails_alone_and_is_recorded(pool: PgP
     let broken = http_receiver(Behaviour::Always(500)).await;
     let fine = http_receiver(Behaviour::Ok).await;
     let ids = [
-        save_channel(&app, &admin, &[("name", "hang"), ("kind", "webhook"), ("url", &format!("{}/x", hang.url))]).await,
-        save_channel(&app, &admin, &[("name", "redirect"), ("kind", "webhook"), ("url", &format!("{}/x", redirect.url))]).await,
-        save_channel(&app, &admin, &[("name", "broken"), ("kind", "webhook"), ("url", &format!("{}/x", broken.url))]).await,
-        save_channel(&app, &admin, &[("name", "fine"), ("kind", "webhook"), ("url", &format!("{}/x", fine.url))]).await,
+        save_channel(
+            &app,
+            &admin,
+            &[
+                ("name", "hang"),
+                ("kind", "webhook"),
+                ("url", &format!("{}/x", hang.url)),
+            ],
+        )
+        .await,
+        save_channel(
+            &app,
+            &admin,
+            &[
+                ("name", "redirect"),
+                ("kind", "webhook"),
+                ("url", &format!("{}/x", redirect.url)),
+            ],
+        )
+        .await,
+        save_channel(
+            &app,
+            &admin,
+            &[
+                ("name", "broken"),
+                ("kind", "webhook"),
+                ("url", &format!("{}/x", broken.url)),
+            ],
+        )
+        .await,
+        save_channel(
+            &app,
+            &admin,
+            &[
+                ("name", "fine"),
+                ("kind", "webhook"),
+                ("url", &format!("{}/x", fine.url)),
+            ],
+        )
+        .await,
     ];
     set_group(&app, &admin, "oncall", &ids, "").await;
     let mut tx = pool.begin().await.unwrap();
-    store::notify(&mut tx, "oncall", &Event::MaintenanceOff { by: "t".into(), started_at: None }, "k").await.unwrap();
+    store::notify(
+        &mut tx,
+        "oncall",
+        &Event::MaintenanceOff {
+            by: "t".into(),
+            started_at: None,
+        },
+        "k",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     worker(
         &pool,
@@ -352,12 +575,22 @@ async fn a_hanging_or_redirecting_receiver_fails_alone_and_is_recorded(pool: PgP
     .fetch_one(&pool)
     .await
     .unwrap();
-    let res = app.rpc(&admin, "/rpc/notifications/retry_delivery", &[("id", &failed_id.to_string())]).await;
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/notifications/retry_delivery",
+            &[("id", &failed_id.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     broken.wait_for(2, 10).await;
     // The deliveries page lists them with their attempts, filtered by status.
     let page: serde_json::Value = app
-        .rpc(&admin, "/rpc/notifications/deliveries", &[("page", "1"), ("status", "delivered")])
+        .rpc(
+            &admin,
+            "/rpc/notifications/deliveries",
+            &[("page", "1"), ("status", "delivered")],
+        )
         .await
         .json()
         .await
@@ -377,15 +610,28 @@ async fn a_rate_limited_channel_queues_rather_than_drops(pool: PgPool) {
     let slack = save_channel(
         &app,
         &admin,
-        &[("name", "slack-x"), ("kind", "slack"), ("secret", &slack_url), ("min_interval_ms", "300")],
+        &[
+            ("name", "slack-x"),
+            ("kind", "slack"),
+            ("secret", &slack_url),
+            ("min_interval_ms", "300"),
+        ],
     )
     .await;
     set_group(&app, &admin, "oncall", &[slack], "").await;
     let mut tx = pool.begin().await.unwrap();
     for i in 0..4 {
-        store::notify(&mut tx, "oncall", &Event::MaintenanceOff { by: "t".into(), started_at: None }, &format!("k{i}"))
-            .await
-            .unwrap();
+        store::notify(
+            &mut tx,
+            "oncall",
+            &Event::MaintenanceOff {
+                by: "t".into(),
+                started_at: None,
+            },
+            &format!("k{i}"),
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     worker(&pool, quick());
@@ -420,7 +666,13 @@ async fn an_email_channel_holds_a_real_smtp_conversation(pool: PgPool) {
         ],
     )
     .await;
-    let res = app.rpc(&admin, "/rpc/notifications/test_channel", &[("id", &id.to_string())]).await;
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/notifications/test_channel",
+            &[("id", &id.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let outcome: serde_json::Value = res.json().await.unwrap();
     assert_eq!(outcome["ok"], true, "{outcome}");
@@ -431,46 +683,144 @@ async fn an_email_channel_holds_a_real_smtp_conversation(pool: PgPool) {
     assert_eq!(mails[0].to.len(), 2);
     assert!(mails[0].data.contains("Subject:"), "{}", mails[0].data);
     // The test is audited.
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'channel.test'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'channel.test'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(audited, 1);
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn bad_channel_settings_are_refused_with_the_field_named(pool: PgPool) {
-    let app = spawn_with(pool.clone(), &[("OPSDECK_PUBLIC_URL", "https://ops.example.com")]).await;
+    let app = spawn_with(
+        pool.clone(),
+        &[("OPSDECK_PUBLIC_URL", "https://ops.example.com")],
+    )
+    .await;
     create_user(&pool, "admin", &[Role::Admin]).await;
     let admin = app.signed_in("admin").await;
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[("name", "w"), ("kind", "webhook"), ("url", "ftp://example.com/x")], "url"),
-        (&[("name", "w"), ("kind", "webhook"), ("url", "https://ops.example.com/rpc/x")], "url"),
-        (&[("name", "s"), ("kind", "slack"), ("secret", "javascript:alert(1)")], "secret"),
-        (&[("name", "m"), ("kind", "email"), ("smtp_host", "mail"), ("smtp_port", "70000"), ("smtp_security", "tls"), ("email_from", "a@example.com"), ("email_to", "b@example.com")], "smtp_port"),
-        (&[("name", "m"), ("kind", "email"), ("smtp_host", "mail"), ("smtp_port", "25"), ("smtp_security", "tls"), ("email_from", "a@example.com"), ("email_to", "not an address")], "email_to"),
-        (&[("name", "bad name!"), ("kind", "webhook"), ("url", "https://example.com")], "name"),
+        (
+            &[
+                ("name", "w"),
+                ("kind", "webhook"),
+                ("url", "ftp://example.com/x"),
+            ],
+            "url",
+        ),
+        (
+            &[
+                ("name", "w"),
+                ("kind", "webhook"),
+                ("url", "https://ops.example.com/rpc/x"),
+            ],
+            "url",
+        ),
+        (
+            &[
+                ("name", "s"),
+                ("kind", "slack"),
+                ("secret", "javascript:alert(1)"),
+            ],
+            "secret",
+        ),
+        (
+            &[
+                ("name", "m"),
+                ("kind", "email"),
+                ("smtp_host", "mail"),
+                ("smtp_port", "70000"),
+                ("smtp_security", "tls"),
+                ("email_from", "a@example.com"),
+                ("email_to", "b@example.com"),
+            ],
+            "smtp_port",
+        ),
+        (
+            &[
+                ("name", "m"),
+                ("kind", "email"),
+                ("smtp_host", "mail"),
+                ("smtp_port", "25"),
+                ("smtp_security", "tls"),
+                ("email_from", "a@example.com"),
+                ("email_to", "not an address"),
+            ],
+            "email_to",
+        ),
+        (
+            &[
+                ("name", "bad name!"),
+                ("kind", "webhook"),
+                ("url", "https://example.com"),
+            ],
+            "name",
+        ),
         (&[("name", "k"), ("kind", "carrier-pigeon")], "kind"),
     ];
     for (fields, field) in cases {
-        let mut form = vec![("id", "0"), ("enabled", "true"), ("lang", "en"), ("min_interval_ms", "0")];
+        let mut form = vec![
+            ("id", "0"),
+            ("enabled", "true"),
+            ("lang", "en"),
+            ("min_interval_ms", "0"),
+        ];
         form.extend_from_slice(fields);
-        let (status, err) = app_error(app.rpc(&admin, "/rpc/notifications/save_channel", &form).await).await;
+        let (status, err) = app_error(
+            app.rpc(&admin, "/rpc/notifications/save_channel", &form)
+                .await,
+        )
+        .await;
         assert_eq!(status, 422, "{fields:?}");
         assert!(err.for_field(field).is_some(), "{fields:?} → {err:?}");
     }
     // A duplicate name is a conflict on the name.
-    let form = [("id", "0"), ("name", "pagerduty"), ("kind", "webhook"), ("enabled", "true"), ("lang", "en"), ("min_interval_ms", "0"), ("url", "https://example.com/h")];
-    let (status, err) = app_error(app.rpc(&admin, "/rpc/notifications/save_channel", &form).await).await;
+    let form = [
+        ("id", "0"),
+        ("name", "pagerduty"),
+        ("kind", "webhook"),
+        ("enabled", "true"),
+        ("lang", "en"),
+        ("min_interval_ms", "0"),
+        ("url", "https://example.com/h"),
+    ];
+    let (status, err) = app_error(
+        app.rpc(&admin, "/rpc/notifications/save_channel", &form)
+            .await,
+    )
+    .await;
     assert_eq!(status, 409);
     assert!(err.for_field("name").is_some());
     // The groups areas address cannot be deleted or renamed.
-    let page: serde_json::Value = app.rpc(&admin, "/rpc/notifications/groups", &[]).await.json().await.unwrap();
-    let oncall = page["groups"].as_array().unwrap().iter().find(|g| g["name"] == "oncall").unwrap()["id"].as_i64().unwrap();
-    let res = app.rpc(&admin, "/rpc/notifications/delete_group", &[("id", &oncall.to_string())]).await;
+    let page: serde_json::Value = app
+        .rpc(&admin, "/rpc/notifications/groups", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let oncall = page["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "oncall")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/notifications/delete_group",
+            &[("id", &oncall.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 409);
     let res = app
-        .rpc(&admin, "/rpc/notifications/save_group", &[("id", &oncall.to_string()), ("name", "renamed")])
+        .rpc(
+            &admin,
+            "/rpc/notifications/save_group",
+            &[("id", &oncall.to_string()), ("name", "renamed")],
+        )
         .await;
     assert_eq!(res.status(), 422);
 }
@@ -482,21 +832,45 @@ async fn a_password_reset_lands_in_the_users_inbox(pool: PgPool) {
     let uid = create_user(&pool, "vic", &[Role::Viewer]).await;
     let admin = app.signed_in("admin").await;
     let res = app
-        .rpc(&admin, "/rpc/admin/reset_password", &[("user_id", &uid.to_string()), ("password", "a-brand-new-password")])
+        .rpc(
+            &admin,
+            "/rpc/admin/reset_password",
+            &[
+                ("user_id", &uid.to_string()),
+                ("password", "a-brand-new-password"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let vic = app.signed_in_with("vic", "a-brand-new-password").await;
-    let inbox: serde_json::Value = app.rpc(&vic, "/rpc/inbox/list", &[("page", "1")]).await.json().await.unwrap();
+    let inbox: serde_json::Value = app
+        .rpc(&vic, "/rpc/inbox/list", &[("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(inbox["total"], 1);
     assert_eq!(inbox["rows"][0]["kind"], "account.password_reset");
     assert_eq!(inbox["rows"][0]["read"], false);
     assert!(inbox["rows"][0]["body"].as_str().unwrap().contains("admin"));
     // The admin's own inbox does not get it.
-    let mine: serde_json::Value = app.rpc(&admin, "/rpc/inbox/list", &[("page", "1")]).await.json().await.unwrap();
+    let mine: serde_json::Value = app
+        .rpc(&admin, "/rpc/inbox/list", &[("page", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine["total"], 0);
-    let res = app.rpc(&vic, "/rpc/inbox/mark_read", &[("message_id", "0")]).await;
+    let res = app
+        .rpc(&vic, "/rpc/inbox/mark_read", &[("message_id", "0")])
+        .await;
     assert_eq!(res.json::<u64>().await.unwrap(), 1);
-    let shell: serde_json::Value = app.rpc(&vic, "/rpc/auth/load_shell", &[]).await.json().await.unwrap();
+    let shell: serde_json::Value = app
+        .rpc(&vic, "/rpc/auth/load_shell", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shell["unread"], 0);
 }
 
@@ -506,7 +880,10 @@ fn retries_back_off_exponentially_with_jitter_and_stop_at_the_deadline() {
     let base = Duration::from_secs(10);
     let cap = Duration::from_secs(3600);
     let day = Duration::from_secs(24 * 3600);
-    let wait = |attempt, unit| (store::next_attempt(attempt, t0, t0, base, cap, day, unit).unwrap() - t0).num_milliseconds();
+    let wait = |attempt, unit| {
+        (store::next_attempt(attempt, t0, t0, base, cap, day, unit).unwrap() - t0)
+            .num_milliseconds()
+    };
     // Half fixed, half random: attempt 1 waits 5–10 s, attempt 3 waits 20–40 s.
     assert_eq!(wait(1, 0.0), 5_000);
     assert_eq!(wait(1, 1.0), 10_000);

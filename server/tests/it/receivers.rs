@@ -114,7 +114,11 @@ pub async fn http_receiver(behaviour: Behaviour) -> HttpReceiver {
                     .into_response(),
                 _ => (
                     StatusCode::from_u16(answered).unwrap(),
-                    if answered == 200 { "ok" } else { "receiver says no" },
+                    if answered == 200 {
+                        "ok"
+                    } else {
+                        "receiver says no"
+                    },
                 )
                     .into_response(),
             }

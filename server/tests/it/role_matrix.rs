@@ -90,7 +90,11 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Operator]),
         &[("on", "false"), ("message", ""), ("estimated_end", "")],
     ),
-    ("/rpc/notifications/channels", Who::Roles(&[Role::Admin]), &[]),
+    (
+        "/rpc/notifications/channels",
+        Who::Roles(&[Role::Admin]),
+        &[],
+    ),
     (
         "/rpc/notifications/save_channel",
         Who::Roles(&[Role::Admin]),
@@ -135,7 +139,11 @@ const MATRIX: &[(&str, Who, Args)] = &[
         &[("id", "999999")],
     ),
     ("/rpc/inbox/list", Who::SignedIn, &[("page", "1")]),
-    ("/rpc/inbox/mark_read", Who::SignedIn, &[("message_id", "999999")]),
+    (
+        "/rpc/inbox/mark_read",
+        Who::SignedIn,
+        &[("message_id", "999999")],
+    ),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {

@@ -90,8 +90,11 @@ impl ChannelForm {
                 self.min_interval_ms.set(c.min_interval_ms.to_string());
                 self.url.set(c.url.clone());
                 self.smtp_host.set(c.smtp_host.clone());
-                self.smtp_port
-                    .set(c.smtp_port.map(|p| p.to_string()).unwrap_or_else(|| "587".into()));
+                self.smtp_port.set(
+                    c.smtp_port
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "587".into()),
+                );
                 self.smtp_security.set(if c.smtp_security.is_empty() {
                     "starttls".into()
                 } else {
@@ -143,12 +146,7 @@ fn Input(
     #[prop(optional, into)] placeholder: Signal<String>,
 ) -> impl IntoView {
     let id = format!("ch-{name}");
-    let err = move || {
-        errors
-            .get()
-            .and_then(|e| e.for_field(name))
-            .map(tr)
-    };
+    let err = move || errors.get().and_then(|e| e.for_field(name)).map(tr);
     view! {
         <div class="field">
             <label for=id.clone()>{move || label.get()}</label>

@@ -29,7 +29,10 @@ pub fn DeliveriesPage() -> impl IntoView {
     let params = move || {
         query.with(|q| {
             (
-                q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1),
+                q.get("page")
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .max(1),
                 q.get("status").unwrap_or_default(),
                 q.get("channel").unwrap_or_default(),
                 q.get("kind").unwrap_or_default(),

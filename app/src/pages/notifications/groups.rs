@@ -73,9 +73,18 @@ pub fn GroupsPage() -> impl IntoView {
         id.set(g.map(|g| g.id).unwrap_or(0));
         name.set(g.map(|g| g.name.clone()).unwrap_or_default());
         description.set(g.map(|g| g.description.clone()).unwrap_or_default());
-        users.set(g.map(|g| g.users.iter().map(|(i, _)| i.to_string()).collect()).unwrap_or_default());
-        roles.set(g.map(|g| g.roles.iter().map(|r| r.as_str().to_string()).collect()).unwrap_or_default());
-        channels.set(g.map(|g| g.channels.iter().map(|(i, _)| i.to_string()).collect()).unwrap_or_default());
+        users.set(
+            g.map(|g| g.users.iter().map(|(i, _)| i.to_string()).collect())
+                .unwrap_or_default(),
+        );
+        roles.set(
+            g.map(|g| g.roles.iter().map(|r| r.as_str().to_string()).collect())
+                .unwrap_or_default(),
+        );
+        channels.set(
+            g.map(|g| g.channels.iter().map(|(i, _)| i.to_string()).collect())
+                .unwrap_or_default(),
+        );
     };
     let save = Action::new(move |_: &()| {
         let args = (
@@ -104,9 +113,17 @@ pub fn GroupsPage() -> impl IntoView {
             version.update(|v| *v += 1);
         }
     });
-    let name_error = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field("name").map(tr));
+    let name_error = move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field("name").map(tr))
+    };
     let general = move || {
-        let save_err = result.get().and_then(|r| r.err()).filter(|e| e.for_field("name").is_none());
+        let save_err = result
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| e.for_field("name").is_none());
         let delete_err = delete.value().get().and_then(|r| r.err());
         save_err.or(delete_err).map(|e| match e {
             AppError::Conflict(f) => tr(f.msg).to_string(),

@@ -27,7 +27,10 @@ pub fn InboxPage() -> impl IntoView {
     let params = move || {
         query.with(|q| {
             (
-                q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1),
+                q.get("page")
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .max(1),
                 q.get("unread").is_some_and(|v| v == "1"),
             )
         })
