@@ -109,11 +109,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(10_000);
     let server = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let admin_url = format!("{}/postgres", server.rsplit_once('/').map_or(server.as_str(), |(s, _)| s));
+    let admin_url = format!(
+        "{}/postgres",
+        server.rsplit_once('/').map_or(server.as_str(), |(s, _)| s)
+    );
     let db = format!("opsdeck_outbox_bench_{}", std::process::id());
     let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await?;
-    let url = format!("{}/{db}", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(s, _)| s));
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&mut admin)
+        .await?;
+    let url = format!(
+        "{}/{db}",
+        admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(s, _)| s)
+    );
     let result = run(&url, n).await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
         .execute(&mut admin)
@@ -122,7 +132,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn run(url: &str, n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = PgPoolOptions::new().max_connections(10).connect(url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect(url)
+        .await?;
     opsdeck_server::bootstrap::migrate(&pool).await?;
     let hook = start_receiver().await;
     let settings = ChannelSettings {
@@ -160,7 +173,9 @@ async fn run(url: &str, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     tx.commit().await?;
 
     let sender = Sender::new("http://opsdeck.bench".into(), Duration::from_secs(10));
-    let target = store::channel_target(&pool, channel).await?.ok_or("no target")?;
+    let target = store::channel_target(&pool, channel)
+        .await?
+        .ok_or("no target")?;
 
     println!("outbox benchmark: {n} messages, one webhook channel, {CONCURRENCY} in flight");
     let direct = baseline(&sender, &target, n).await;
