@@ -1,11 +1,17 @@
 //! Monthly budget: month-to-date spend, run-rate forecast and threshold
 //! notifications (R-COST-1 … R-COST-3).
 //!
-//! Money is integer cents (`i64`), never floating point. The forecast is the
-//! run rate (decision 0106): `mtd × days_in_month ÷ elapsed_days`, where
+//! Money is integer cents (`i64`), never floating point. The run rate
+//! (decision 0106) is `mtd × days_in_month ÷ elapsed_days`, where
 //! `elapsed_days` is the day of the month of `as_of` (the `as_of` day counts
 //! as elapsed), rounded half away from zero to a cent. A threshold `p%` is
 //! crossed when `spend × 100 ≥ budget × p` (exact integers).
+//!
+//! The forecast does not cry wolf (decision 0012): one-off entries (an annual
+//! up-front charge, a credit) are counted once and not extrapolated —
+//! `forecast = one-offs + run rate of the recurring entries` — and forecast
+//! alerts wait until `BudgetPolicy::forecast_min_days` days of the month have
+//! elapsed (default 5). Actual-spend alerts never wait: that money is spent.
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -105,6 +111,9 @@ pub struct CostEntry {
     pub service: String,
     /// Amount.
     pub amount: Cents,
+    /// Counted once, not extrapolated by the forecast (an up-front charge, a credit).
+    #[serde(default)]
+    pub one_off: bool,
 }
 
 /// A budget threshold and whom it notifies.
@@ -127,6 +136,14 @@ pub struct BudgetPolicy {
     pub amount: Cents,
     /// Thresholds, any order.
     pub thresholds: Vec<BudgetThreshold>,
+    /// Forecast alerts wait until this many days of the month have elapsed
+    /// (the `as_of` day counts): an early run rate is mostly noise.
+    #[serde(default = "default_forecast_min_days")]
+    pub forecast_min_days: u32,
+}
+
+fn default_forecast_min_days() -> u32 {
+    5
 }
 
 impl Default for BudgetPolicy {
@@ -144,6 +161,7 @@ impl Default for BudgetPolicy {
                 t(90, &["finance-team", "tech-lead"], None),
                 t(100, &["all-stakeholders"], Some("review-and-optimize")),
             ],
+            forecast_min_days: default_forecast_min_days(),
         }
     }
 }
@@ -167,7 +185,84 @@ pub fn month_to_date(entries: &[CostEntry], as_of: NaiveDate) -> Result<Cents, C
     Ok(Cents(total))
 }
 
-/// Run-rate forecast for the month end (see module docs).
+/// The month's spend so far, split by whether the forecast extrapolates it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthSpend {
+    /// All entries: `recurring + one_off`.
+    pub total: Cents,
+    /// Entries the run rate extrapolates.
+    pub recurring: Cents,
+    /// Entries counted once (up-front charges, credits).
+    pub one_off: Cents,
+}
+
+/// Month-to-date spend of `as_of`'s month (entries dated on or before `as_of`), split.
+pub fn month_spend(entries: &[CostEntry], as_of: NaiveDate) -> Result<MonthSpend, CostError> {
+    let mut recurring: i64 = 0;
+    let mut one_off: i64 = 0;
+    for e in entries.iter().filter(|e| {
+        e.date.year() == as_of.year() && e.date.month() == as_of.month() && e.date <= as_of
+    }) {
+        let slot = if e.one_off {
+            &mut one_off
+        } else {
+            &mut recurring
+        };
+        *slot = slot.checked_add(e.amount.0).ok_or(CostError::Overflow)?;
+    }
+    let total = recurring.checked_add(one_off).ok_or(CostError::Overflow)?;
+    Ok(MonthSpend {
+        total: Cents(total),
+        recurring: Cents(recurring),
+        one_off: Cents(one_off),
+    })
+}
+
+/// The forecast for the month end: one-offs as they are, plus the run rate
+/// of the recurring spend (decision 0012).
+pub fn forecast(spend: &MonthSpend, as_of: NaiveDate) -> Cents {
+    Cents(
+        spend
+            .one_off
+            .0
+            .saturating_add(forecast_month_end(spend.recurring, as_of).0),
+    )
+}
+
+/// Days of the month elapsed at `as_of` (the `as_of` day counts).
+pub fn elapsed_days(as_of: NaiveDate) -> u32 {
+    as_of.day()
+}
+
+/// Whether forecast alerts may fire at `as_of` (`forecast_min_days` elapsed).
+pub fn forecast_alerts_allowed(policy: &BudgetPolicy, as_of: NaiveDate) -> bool {
+    elapsed_days(as_of) >= policy.forecast_min_days
+}
+
+/// Cumulative spend at the end of each day of `as_of`'s month, from day 1 to
+/// `as_of` (index 0 is day 1): the chart's actual line.
+pub fn cumulative_by_day(entries: &[CostEntry], as_of: NaiveDate) -> Result<Vec<Cents>, CostError> {
+    let days = as_of.day() as usize;
+    let mut per_day = vec![0i64; days];
+    for e in entries.iter().filter(|e| {
+        e.date.year() == as_of.year() && e.date.month() == as_of.month() && e.date <= as_of
+    }) {
+        let i = e.date.day() as usize - 1;
+        per_day[i] = per_day[i]
+            .checked_add(e.amount.0)
+            .ok_or(CostError::Overflow)?;
+    }
+    let mut total: i64 = 0;
+    per_day
+        .into_iter()
+        .map(|d| {
+            total = total.checked_add(d).ok_or(CostError::Overflow)?;
+            Ok(Cents(total))
+        })
+        .collect()
+}
+
+/// Run rate for the month end: `mtd × days_in_month ÷ elapsed_days` (see module docs).
 pub fn forecast_month_end(mtd: Cents, as_of: NaiveDate) -> Cents {
     let days = crate::sla::days_in_month(as_of.year(), as_of.month()).unwrap_or(30);
     let elapsed = as_of.day().max(1);
@@ -207,15 +302,22 @@ pub struct Notified {
 pub struct BudgetStatus {
     /// Month-to-date spend.
     pub mtd: Cents,
-    /// Forecast for the month end.
+    /// Month-to-date spend of one-off entries (part of `mtd`, not extrapolated).
+    pub one_off: Cents,
+    /// Forecast for the month end: one-offs plus the run rate of the rest.
     pub forecast: Cents,
+    /// Days of the month elapsed at `as_of`.
+    pub elapsed_days: u32,
+    /// Forecast alerts are held back: fewer than `forecast_min_days` have elapsed.
+    pub forecast_alerts_held: bool,
     /// The budget.
     pub budget: Cents,
     /// Actual spend in basis points of the budget (10 000 = 100%); `None` for a zero budget.
     pub mtd_basis_points: Option<i64>,
     /// Thresholds newly crossed by actual spend, lowest first.
     pub new_actual: Vec<ThresholdHit>,
-    /// Thresholds newly crossed by the forecast, lowest first.
+    /// Thresholds newly crossed by the forecast, lowest first; empty while
+    /// forecast alerts are held back.
     pub new_forecast: Vec<ThresholdHit>,
 }
 
@@ -241,19 +343,28 @@ pub fn evaluate_budget(
     as_of: NaiveDate,
     notified: &Notified,
 ) -> Result<BudgetStatus, CostError> {
-    let mtd = month_to_date(entries, as_of)?;
-    let forecast = forecast_month_end(mtd, as_of);
+    let spend = month_spend(entries, as_of)?;
+    let mtd = spend.total;
+    let forecast = forecast(&spend, as_of);
+    let held = !forecast_alerts_allowed(policy, as_of);
     let bp = (policy.amount.0 != 0).then(|| {
         let v = i128::from(mtd.0) * 10_000 / i128::from(policy.amount.0);
         i64::try_from(v).unwrap_or(i64::MAX)
     });
     Ok(BudgetStatus {
         mtd,
+        one_off: spend.one_off,
         forecast,
+        elapsed_days: elapsed_days(as_of),
+        forecast_alerts_held: held,
         budget: policy.amount,
         mtd_basis_points: bp,
         new_actual: newly_crossed(policy, mtd, &notified.actual),
-        new_forecast: newly_crossed(policy, forecast, &notified.forecast),
+        new_forecast: if held {
+            Vec::new()
+        } else {
+            newly_crossed(policy, forecast, &notified.forecast)
+        },
     })
 }
 
@@ -270,7 +381,17 @@ mod tests {
             date: d(m, day),
             service: "compute".into(),
             amount: Cents(cents),
+            one_off: false,
         }
+    }
+    fn one_off(m: u32, day: u32, cents: i64) -> CostEntry {
+        CostEntry {
+            one_off: true,
+            ..e(m, day, cents)
+        }
+    }
+    fn percents(hits: &[ThresholdHit]) -> Vec<u32> {
+        hits.iter().map(|h| h.threshold.percent).collect()
     }
 
     #[test]
@@ -339,6 +460,175 @@ mod tests {
         assert!(!crosses(Cents(39_999), p.amount, 80));
     }
 
+    fn daily(m: u32, from: u32, to: u32, cents: i64) -> Vec<CostEntry> {
+        (from..=to).map(|day| e(m, day, cents)).collect()
+    }
+
+    /// The case: a $450 up-front charge on the 1st of a 31-day month.
+    /// The plain run rate says $13,950 and would fire every forecast alert.
+    #[test]
+    fn r_cost_3_day_one_up_front_450_does_not_cry_wolf() {
+        let p = BudgetPolicy::default();
+        assert_eq!(
+            forecast_month_end(Cents(45_000), d(1, 1)).to_string(),
+            "$13,950.00"
+        );
+        let s =
+            evaluate_budget(&p, &[one_off(1, 1, 45_000)], d(1, 1), &Notified::default()).unwrap();
+        assert_eq!(s.forecast.to_string(), "$450.00");
+        assert_eq!(s.one_off, Cents(45_000));
+        assert!(s.forecast_alerts_held);
+        assert!(s.new_forecast.is_empty());
+        // The money is really spent: actual 90% notifies at once.
+        assert_eq!(percents(&s.new_actual), vec![80, 90]);
+    }
+
+    /// Table of forecast cases: (name, policy's min days, entries, as_of,
+    /// forecast, actual thresholds, forecast thresholds, held).
+    #[test]
+    fn r_cost_2_forecast_table() {
+        type Case = (
+            &'static str,
+            u32,
+            Vec<CostEntry>,
+            NaiveDate,
+            i64,
+            Vec<u32>,
+            Vec<u32>,
+            bool,
+        );
+        let up_front_and_daily = |to| {
+            let mut v = vec![one_off(1, 1, 45_000)];
+            v.extend(daily(1, 1, to, 500));
+            v
+        };
+        let mut credit = daily(1, 1, 10, 2_000);
+        credit.push(one_off(1, 10, -5_000));
+        let cases: Vec<Case> = vec![
+            (
+                "day-one $450 up-front (one-off): forecast $450, forecast alerts held",
+                5,
+                vec![one_off(1, 1, 45_000)],
+                d(1, 1),
+                45_000,
+                vec![80, 90],
+                vec![],
+                true,
+            ),
+            (
+                "day-one $450 not marked one-off: extrapolated, but still held",
+                5,
+                vec![e(1, 1, 45_000)],
+                d(1, 1),
+                1_395_000,
+                vec![80, 90],
+                vec![],
+                true,
+            ),
+            (
+                "day 4 of 31: $450 up-front + $5/day, still held",
+                5,
+                up_front_and_daily(4),
+                d(1, 4),
+                45_000 + 15_500,
+                vec![80, 90],
+                vec![],
+                true,
+            ),
+            (
+                "day 5 of 31: $450 up-front + $5/day: $450 + $25×31/5 = $605",
+                5,
+                up_front_and_daily(5),
+                d(1, 5),
+                60_500,
+                vec![80, 90],
+                vec![80, 90, 100],
+                false,
+            ),
+            (
+                "min days 1: the day-one run rate alerts at once",
+                1,
+                vec![e(1, 1, 45_000)],
+                d(1, 1),
+                1_395_000,
+                vec![80, 90],
+                vec![80, 90, 100],
+                false,
+            ),
+            (
+                "steady $15/day, day 10 of 31: $465 forecast (93%)",
+                5,
+                daily(1, 1, 10, 1_500),
+                d(1, 10),
+                46_500,
+                vec![],
+                vec![80, 90],
+                false,
+            ),
+            (
+                "a credit is one-off: $20/day for 10 days − $50 credit = $620 − $50",
+                5,
+                credit,
+                d(1, 10),
+                57_000,
+                vec![],
+                vec![80, 90, 100],
+                false,
+            ),
+            (
+                "nothing spent",
+                5,
+                vec![],
+                d(4, 20),
+                0,
+                vec![],
+                vec![],
+                false,
+            ),
+        ];
+        for (name, min_days, entries, as_of, forecast, actual, fc, held) in cases {
+            let p = BudgetPolicy {
+                forecast_min_days: min_days,
+                ..BudgetPolicy::default()
+            };
+            let s = evaluate_budget(&p, &entries, as_of, &Notified::default()).unwrap();
+            assert_eq!(s.forecast, Cents(forecast), "{name}: forecast");
+            assert_eq!(percents(&s.new_actual), actual, "{name}: actual");
+            assert_eq!(percents(&s.new_forecast), fc, "{name}: forecast alerts");
+            assert_eq!(s.forecast_alerts_held, held, "{name}: held");
+        }
+    }
+
+    #[test]
+    fn r_cost_2_month_spend_and_cumulative_days() {
+        let entries = vec![
+            e(4, 1, 1_000),
+            one_off(4, 1, 30_000),
+            e(4, 3, 2_000),
+            e(3, 31, 99),
+            e(4, 5, 7),
+        ];
+        let s = month_spend(&entries, d(4, 4)).unwrap();
+        assert_eq!(
+            s,
+            MonthSpend {
+                total: Cents(33_000),
+                recurring: Cents(3_000),
+                one_off: Cents(30_000),
+            }
+        );
+        assert_eq!(
+            cumulative_by_day(&entries, d(4, 4)).unwrap(),
+            vec![Cents(31_000), Cents(31_000), Cents(33_000), Cents(33_000)]
+        );
+        assert!(!forecast_alerts_allowed(&BudgetPolicy::default(), d(4, 4)));
+        assert!(forecast_alerts_allowed(&BudgetPolicy::default(), d(4, 5)));
+        assert_eq!(
+            month_spend(&[e(4, 1, i64::MAX), e(4, 2, 1)], d(4, 2)),
+            Err(CostError::Overflow)
+        );
+    }
+
     #[test]
     fn money_parse() {
         for (s, c) in [
@@ -383,6 +673,27 @@ mod tests {
         #[test]
         fn r_cost_2_forecast_at_month_end_is_mtd(c in 0i64..1_000_000_000) {
             prop_assert_eq!(forecast_month_end(Cents(c), d(4, 30)), Cents(c));
+        }
+
+        /// Marking an entry one-off never raises the forecast of non-negative spend.
+        #[test]
+        fn r_cost_2_one_offs_never_raise_the_forecast(
+            amounts in proptest::collection::vec((1u32..=28, 0i64..100_000, any::<bool>()), 0..40),
+            day in 1u32..=28,
+        ) {
+            let entries: Vec<CostEntry> = amounts
+                .iter()
+                .map(|&(dd, c, o)| CostEntry { one_off: o, ..e(2, dd, c) })
+                .collect();
+            let plain: Vec<CostEntry> = entries
+                .iter()
+                .map(|x| CostEntry { one_off: false, ..x.clone() })
+                .collect();
+            let as_of = d(2, day);
+            let f = forecast(&month_spend(&entries, as_of).unwrap(), as_of);
+            let g = forecast(&month_spend(&plain, as_of).unwrap(), as_of);
+            prop_assert!(f <= g);
+            prop_assert!(f >= month_to_date(&entries, as_of).unwrap());
         }
     }
 }

@@ -365,6 +365,195 @@ pub fn tasks_for(window: &MaintenanceWindow) -> Vec<MaintenanceTask> {
     v
 }
 
+/// The rules a one-off planned window is checked against (R-MNT-2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRules {
+    /// Most planned maintenance per local calendar month, in minutes (120).
+    pub monthly_cap_minutes: u32,
+    /// A plan must start at least this many days after it is made (7).
+    pub min_notice_days: u32,
+    /// Local start of the night in which windows belong (00:00).
+    pub night_start: NaiveTime,
+    /// Local end of that night (06:00); before `night_start` means the night crosses midnight.
+    pub night_end: NaiveTime,
+    /// Zone of the local times.
+    pub tz: Tz,
+}
+
+/// Something wrong with a planned window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanProblem {
+    /// The end is not after the start.
+    EndsBeforeStart,
+    /// It starts sooner than the notice allows.
+    TooLittleNotice {
+        /// Days of notice the rules ask for.
+        needed_days: u32,
+        /// Whole hours until it starts (negative: already started).
+        starts_in_hours: i64,
+    },
+    /// It is not inside one night (local time).
+    OutsideNight,
+    /// With the other windows of its month, it exceeds the monthly cap.
+    OverCap {
+        /// Local year of the month.
+        year: i32,
+        /// Local month.
+        month: u32,
+        /// Planned minutes in that month, this window included.
+        planned_minutes: i64,
+        /// The cap.
+        cap_minutes: u32,
+    },
+}
+
+/// Whether `candidate` lies inside one local night of `rules`.
+fn inside_one_night(rules: &PlanRules, candidate: &UtcInterval) -> bool {
+    let start_local = candidate.start.with_timezone(&rules.tz).naive_local();
+    let crosses_midnight = rules.night_end <= rules.night_start;
+    // The night that could hold the start begins on the start's day or the day before.
+    [0u64, 1].iter().any(|back| {
+        let Some(day) = start_local.date().checked_sub_days(Days::new(*back)) else {
+            return false;
+        };
+        let end_day = if crosses_midnight { day.succ_opt() } else { Some(day) };
+        let (Some(from), Some(to)) = (
+            crate::local_time::to_utc(rules.tz, day.and_time(rules.night_start)),
+            end_day.and_then(|d| crate::local_time::to_utc(rules.tz, d.and_time(rules.night_end))),
+        ) else {
+            return false;
+        };
+        from <= candidate.start && candidate.end <= to
+    })
+}
+
+/// Checks a one-off window planned at `now` against the rules, given the
+/// other windows already planned (R-MNT-2). Empty means it may be saved.
+/// The cap counts the union of all windows per local month, so a window
+/// that overlaps another is not counted twice, and one that crosses a month
+/// boundary counts in both months.
+pub fn check_plan(
+    rules: &PlanRules,
+    now: DateTime<Utc>,
+    candidate: UtcInterval,
+    others: &[UtcInterval],
+) -> Vec<PlanProblem> {
+    if candidate.end <= candidate.start {
+        return vec![PlanProblem::EndsBeforeStart];
+    }
+    let mut problems = Vec::new();
+    let notice = TimeDelta::days(i64::from(rules.min_notice_days));
+    if candidate.start - now < notice {
+        problems.push(PlanProblem::TooLittleNotice {
+            needed_days: rules.min_notice_days,
+            starts_in_hours: (candidate.start - now).num_hours(),
+        });
+    }
+    if !inside_one_night(rules, &candidate) {
+        problems.push(PlanProblem::OutsideNight);
+    }
+    let mut all = others.to_vec();
+    all.push(candidate);
+    let touched: Vec<(i32, u32)> = monthly_usage(&[candidate], rules.tz, 0)
+        .into_iter()
+        .map(|u| (u.year, u.month))
+        .collect();
+    for usage in monthly_usage(&all, rules.tz, rules.monthly_cap_minutes) {
+        if usage.is_over() && touched.contains(&(usage.year, usage.month)) {
+            problems.push(PlanProblem::OverCap {
+                year: usage.year,
+                month: usage.month,
+                planned_minutes: usage.planned_seconds / 60,
+                cap_minutes: rules.monthly_cap_minutes,
+            });
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn rules() -> PlanRules {
+        PlanRules {
+            monthly_cap_minutes: 120,
+            min_notice_days: 7,
+            night_start: NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            night_end: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+            tz: chrono_tz::Asia::Tokyo,
+        }
+    }
+
+    /// `y-m-d h:mi` in Tokyo as UTC.
+    fn jst(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Tokyo
+            .with_ymd_and_hms(y, m, d, h, mi, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn mins(start: DateTime<Utc>, m: i64) -> UtcInterval {
+        UtcInterval::new(start, start + TimeDelta::minutes(m))
+    }
+
+    #[test]
+    fn r_mnt_2_a_90_minute_plan_in_a_month_with_60_planned_is_over_the_cap() {
+        let now = jst(2027, 1, 1, 12, 0);
+        let existing = [mins(jst(2027, 1, 10, 2, 0), 60)];
+        let problems = check_plan(&rules(), now, mins(jst(2027, 1, 24, 1, 0), 90), &existing);
+        assert_eq!(
+            problems,
+            vec![PlanProblem::OverCap { year: 2027, month: 1, planned_minutes: 150, cap_minutes: 120 }]
+        );
+        // 60 more fit exactly.
+        assert!(check_plan(&rules(), now, mins(jst(2027, 1, 24, 1, 0), 60), &existing).is_empty());
+    }
+
+    #[test]
+    fn r_mnt_2_overlapping_plans_are_not_counted_twice_and_other_months_do_not_count() {
+        let now = jst(2027, 1, 1, 12, 0);
+        let existing = [mins(jst(2027, 1, 10, 2, 0), 120), mins(jst(2027, 2, 7, 2, 0), 120)];
+        // Inside the existing January window: the union stays at 120.
+        assert!(check_plan(&rules(), now, mins(jst(2027, 1, 10, 2, 30), 60), &existing).is_empty());
+        // A full February does not stop a March plan.
+        assert!(check_plan(&rules(), now, mins(jst(2027, 3, 7, 2, 0), 120), &existing).is_empty());
+    }
+
+    #[test]
+    fn r_mnt_2_a_week_of_notice_and_the_night() {
+        let now = jst(2027, 1, 1, 12, 0);
+        let soon = check_plan(&rules(), now, mins(jst(2027, 1, 5, 2, 0), 60), &[]);
+        assert!(matches!(soon[..], [PlanProblem::TooLittleNotice { needed_days: 7, starts_in_hours: 86 }]));
+        // 05:00–07:00 runs past the night's end; 23:00–01:00 starts before it.
+        assert_eq!(check_plan(&rules(), now, mins(jst(2027, 1, 20, 5, 0), 120), &[]), vec![PlanProblem::OutsideNight]);
+        assert_eq!(check_plan(&rules(), now, mins(jst(2027, 1, 20, 23, 0), 120), &[]), vec![PlanProblem::OutsideNight]);
+        // A night that crosses midnight (22:00–06:00) holds 23:00–01:00.
+        let late = PlanRules { night_start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(), ..rules() };
+        assert!(check_plan(&late, now, mins(jst(2027, 1, 20, 23, 0), 120), &[]).is_empty());
+        assert!(check_plan(&late, now, mins(jst(2027, 1, 21, 1, 0), 120), &[]).is_empty());
+        assert_eq!(
+            check_plan(&rules(), now, UtcInterval::new(jst(2027, 1, 20, 3, 0), jst(2027, 1, 20, 2, 0)), &[]),
+            vec![PlanProblem::EndsBeforeStart]
+        );
+    }
+
+    #[test]
+    fn r_mnt_2_the_cap_follows_local_months_in_a_dst_zone() {
+        // New York: a window on the night DST starts (2027-03-14) still counts in March.
+        let ny = PlanRules { tz: chrono_tz::America::New_York, ..rules() };
+        let now = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
+        let start = chrono_tz::America::New_York.with_ymd_and_hms(2027, 3, 14, 1, 0, 0).unwrap().with_timezone(&Utc);
+        let existing = [mins(start - TimeDelta::days(7), 90)];
+        let problems = check_plan(&ny, now, mins(start, 60), &existing);
+        assert_eq!(
+            problems,
+            vec![PlanProblem::OverCap { year: 2027, month: 3, planned_minutes: 150, cap_minutes: 120 }]
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,7 +177,6 @@ messages! { pub enum Msg {
     ComingAlerts => "Alert rules in the policy's YAML format, pending → firing → resolved, silences and notification channels (R-MON-2..5).", "ポリシーの YAML 形式のアラートルール、pending → firing → resolved、サイレンスと通知チャネル (R-MON-2..5)。";
     ComingBackups => "Backup timeline, grandfather-father-son retention, RPO watch and restore drills against RTO (R-BAK-1..4).", "バックアップのタイムライン、GFS 保持、RPO 監視、RTO に対するリストア訓練 (R-BAK-1..4)。";
     ComingCosts => "Monthly budget with 80/90/100% thresholds, forecast and cost entries (R-COST-1..4).", "80/90/100% しきい値付きの月次予算、予測、コスト入力 (R-COST-1..4)。";
-    ComingMaintenanceWindows => "Monthly windows (first Sunday 02:00–04:00) with announcements and the 2 h/month cap are coming (R-MNT-1, -2).", "月次メンテナンス枠（第 1 日曜 02:00–04:00）の告知と月 2 時間の上限は準備中です (R-MNT-1, -2)。";
     MaintenanceTitle => "Maintenance", "メンテナンス";
     MaintenanceOnAnswer => "Maintenance mode is ON: the public API answers 503.", "メンテナンスモード中: 公開 API は 503 を返します。";
     MaintenanceOffAnswer => "Maintenance mode is off: the service is open.", "メンテナンスモードはオフです: サービスは公開中です。";
@@ -267,7 +266,31 @@ messages! { pub enum Msg {
     ErrNameTaken => "This name is already taken.", "この名前は既に使われています。";
     ErrReservedGroup => "opsdeck's areas address this group by name: it can be edited but not renamed or deleted.", "このグループは各機能が名前で参照しているため、編集はできますが名前の変更や削除はできません。";
     ErrUnknownMember => "A chosen user or channel no longer exists.", "選択したユーザーまたはチャンネルが存在しません。";
+    ErrOverrideAdminOnly => "Only an admin can override the monthly cap.", "月間上限の超過を承認できるのは管理者だけです。";
+    ErrMaintenanceNotice => "Planned maintenance needs at least 7 days' notice (R-MNT-2): choose a later start.", "計画メンテナンスは 7 日以上前に告知する必要があります（R-MNT-2）。より後の開始日時を選んでください。";
+    ErrMaintenanceOverCap => "This would exceed the monthly cap of planned maintenance (2 h per month, R-MNT-2): shorten it, move it to another month, or ask an admin to override with a reason.", "月間の計画メンテナンス上限（月 2 時間、R-MNT-2）を超えます。短くするか別の月に移すか、管理者に理由付きで承認してもらってください。";
+    WarnMaintenanceOutsideNight => "Saved, but it is not inside the night hours", "保存しましたが、夜間の時間帯に収まっていません";
+    ErrWindowNotStarted => "Tasks are ticked off during the window; it has not started yet.", "作業はメンテナンス中にチェックします。まだ開始していません。";
+    ErrTime => "Enter a time like 02:00.", "02:00 の形式で時刻を入力してください。";
     ErrNumberRange => "Enter a number in the allowed range.", "許可された範囲の数値を入力してください。";
+    ErrDate => "Enter a date like 2026-11-30.", "2026-11-30 の形式で日付を入力してください。";
+    ErrMonth => "Choose a month like 2026-11.", "2026-11 の形式で月を選んでください。";
+    ErrService => "Enter a service name of 1–100 characters.", "サービス名を 1〜100 文字で入力してください。";
+    ErrAmount => "Enter an amount like 12.34 (at most two decimals).", "12.34 の形式で金額を入力してください（小数は 2 桁まで）。";
+    ErrCurrency => "Enter a three-letter currency code like USD.", "USD のような 3 文字の通貨コードを入力してください。";
+    ErrCurrencyInUse => "Entries in another currency exist: the budget's currency cannot change.", "別の通貨のコスト明細があるため、予算の通貨は変更できません。";
+    ErrUnknownGroup => "Unknown recipient group.", "不明な宛先グループです。";
+    ErrNegativeNotCredit => "A negative amount must be marked as a credit (kind = credit).", "マイナスの金額はクレジット（kind = credit）として指定してください。";
+    ErrCreditPositive => "A credit must have a negative amount.", "クレジットの金額はマイナスにしてください。";
+    ErrCreditAlwaysOneOff => "A credit is always one-off.", "クレジットは常に一時的な費用として扱われます。";
+    ErrCsvHeader => "The first line must be the header date,service,amount (optionally currency and kind).", "1 行目は date,service,amount（任意で currency と kind）のヘッダーにしてください。";
+    ErrCsvColumns => "Wrong number of columns for the header.", "列の数がヘッダーと一致しません。";
+    ErrCsvOtherCurrency => "The currency differs from the budget's.", "通貨が予算の通貨と異なります。";
+    ErrCsvKind => "kind must be empty, usage, one-off or credit.", "kind は空、usage、one-off、credit のいずれかにしてください。";
+    ErrCsvEmpty => "The file has no cost rows.", "ファイルにコストの行がありません。";
+    ErrCsvTooLarge => "The file is over 512 KB: split it into smaller files.", "ファイルが 512 KB を超えています。分割してください。";
+    ErrCsvUnreadable => "This line cannot be read as CSV.", "この行は CSV として読み取れません。";
+    ErrCsvMoreErrors => "More lines have errors: fix these and import again.", "他にもエラーのある行があります。これらを修正して再度インポートしてください。";
 } }
 
 #[cfg(test)]

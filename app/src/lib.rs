@@ -136,7 +136,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
                     <Route path=path!("backups") view=pages::coming::BackupsPage/>
-                    <Route path=path!("costs") view=pages::coming::CostsPage/>
+                    <Route path=path!("costs") view=pages::costs::CostsPage/>
                     <Route path=path!("maintenance") view=pages::maintenance::MaintenancePage/>
                     <Route path=path!("audit") view=pages::audit::AuditPage/>
                     <Route path=path!("inbox") view=pages::notifications::inbox::InboxPage/>

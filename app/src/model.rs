@@ -1,5 +1,7 @@
 //! Data the server sends to the UI. Plain serialisable views, no behaviour.
 
+pub mod maintenance;
+
 use crate::role::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod coming;
+pub mod costs;
 pub mod login;
 pub mod maintenance;
 pub mod not_found;

@@ -5,9 +5,11 @@
 //! entry in it (R-AUTH-4), so a change and its record commit together.
 
 pub mod audit;
+pub mod costs;
 pub mod environments;
 pub mod login_failures;
 pub mod maintenance;
+pub mod maintenance_windows;
 pub mod notifications;
 pub mod tokens;
 pub mod users;

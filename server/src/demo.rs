@@ -2,6 +2,8 @@
 //! user per role. Loaded by `opsdeck-server seed-demo` (the run command's demo
 //! step), never by migrations. Running it again changes nothing.
 
+mod costs;
+
 use opsdeck_app::role::Role;
 use opsdeck_app::store::audit::{self, Actor};
 use serde_json::json;
@@ -107,5 +109,6 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
         }
     }
     tx.commit().await?;
+    created += costs::seed(pool).await?;
     Ok(created)
 }

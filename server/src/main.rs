@@ -74,12 +74,17 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     opsdeck_server::spawn_session_cleanup(pool.clone());
     let state = opsdeck_server::state(config, pool.clone());
     opsdeck_server::workers::outbox::spawn(
-        pool,
+        pool.clone(),
         state.ctx.notify.sender.clone(),
         opsdeck_server::workers::outbox::OutboxSettings {
             attempt_timeout: state.config.notify_timeout,
             ..Default::default()
         },
+    );
+    opsdeck_server::workers::maintenance::spawn(
+        pool.clone(),
+        state.config.time_zone,
+        std::time::Duration::from_secs(60),
     );
     let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -2,3 +2,4 @@
 //! opsdeck processes on one database (row claims or advisory locks).
 
 pub mod outbox;
+pub mod maintenance;

@@ -41,3 +41,12 @@ pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
     })
     .await
 }
+
+/// This month's budget status (R-UI-1, R-COST-1): spend, forecast, alerts.
+#[server(prefix = "/rpc", endpoint = "overview/budget")]
+pub async fn load_budget_card() -> Result<crate::api::costs::view::BudgetCard, AppError> {
+    rpc(Access::SignedIn, |call| async move {
+        crate::api::costs::budget_card(&call.ctx.pool, call.ctx.time_zone).await
+    })
+    .await
+}

@@ -58,6 +58,31 @@ pub enum Event {
     PasswordReset { by: String },
     /// The "Send test" button of a channel.
     ChannelTest { channel: String, by: String },
+    /// A budget threshold crossed this month by actual spend or by the
+    /// forecast (R-COST-3); once per month, threshold and basis.
+    BudgetThreshold {
+        /// `2026-11`
+        month: String,
+        percent: u32,
+        /// `actual` or `forecast`
+        basis: String,
+        spend: opsdeck::costs::Cents,
+        budget: opsdeck::costs::Cents,
+        currency: String,
+        /// What to do (may be empty).
+        action: String,
+    },
+    /// A planned maintenance window announced a week ahead, moved, or cancelled (R-MNT-2).
+    MaintenanceWindow {
+        window_id: i64,
+        /// `announced`, `changed` or `cancelled`.
+        what: String,
+        /// Start and end, formatted in the configured zone.
+        starts: String,
+        ends: String,
+        reason: String,
+        quarterly: bool,
+    },
 }
 
 /// An event in one language, ready for a channel or the inbox.
@@ -77,13 +102,23 @@ impl Event {
             Event::MaintenanceOff { .. } => "maintenance.off",
             Event::PasswordReset { .. } => "account.password_reset",
             Event::ChannelTest { .. } => "channel.test",
+            Event::BudgetThreshold { .. } => "costs.budget_threshold",
+            Event::MaintenanceWindow { .. } => "maintenance.window",
         }
     }
 
     pub fn severity(&self) -> Severity {
         match self {
             Event::MaintenanceOn { .. } => Severity::Warning,
+            Event::BudgetThreshold { percent, basis, .. } => {
+                if *percent >= 100 && basis == "actual" {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                }
+            }
             Event::MaintenanceOff { .. }
+            | Event::MaintenanceWindow { .. }
             | Event::PasswordReset { .. }
             | Event::ChannelTest { .. } => Severity::Info,
         }
@@ -159,6 +194,83 @@ impl Event {
                     )
                 }
             }
+            Event::MaintenanceWindow {
+                what,
+                starts,
+                ends,
+                reason,
+                quarterly,
+                ..
+            } => {
+                let (what_ja, what_en) = match what.as_str() {
+                    "cancelled" => ("中止", "cancelled"),
+                    "changed" => ("日時変更", "moved"),
+                    _ => ("予定", "planned"),
+                };
+                let reason_ja = if reason.is_empty() { "定期メンテナンス".to_string() } else { reason.clone() };
+                let reason_en = if reason.is_empty() { "monthly maintenance".to_string() } else { reason.clone() };
+                let q_ja = if *quarterly { "（四半期作業を含む）" } else { "" };
+                let q_en = if *quarterly { " (with the quarterly tasks)" } else { "" };
+                if ja {
+                    (
+                        format!("計画メンテナンスのお知らせ（{what_ja}）: {starts} – {ends}"),
+                        format!("{starts} から {ends} まで計画メンテナンスを行います{q_ja}。内容: {reason_ja}。この間サービスは停止します。"),
+                        "/maintenance",
+                    )
+                } else {
+                    (
+                        format!("Planned maintenance {what_en}: {starts} – {ends}"),
+                        format!("Planned maintenance from {starts} to {ends}{q_en}: {reason_en}. The service is unavailable meanwhile."),
+                        "/maintenance",
+                    )
+                }
+            }
+            Event::BudgetThreshold {
+                month,
+                percent,
+                basis,
+                spend,
+                budget,
+                currency,
+                action,
+            } => {
+                use crate::api::costs::view::money;
+                let spend = money(*spend, currency);
+                let budget = money(*budget, currency);
+                let forecast = basis == "forecast";
+                if ja {
+                    let what = if forecast { "予測" } else { "実績" };
+                    let action = if action.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" 対応: {action}")
+                    };
+                    (
+                        format!("{month} の予算の {percent}% に達しました（{what}）"),
+                        format!("{month} の{what}は {spend} で、予算 {budget} の {percent}% 以上です。{action}"),
+                        "/costs",
+                    )
+                } else {
+                    let what = if forecast {
+                        "The month-end forecast"
+                    } else {
+                        "Spend this month"
+                    };
+                    let action = if action.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Action: {action}.")
+                    };
+                    (
+                        format!(
+                            "Budget {percent}% reached for {month} ({})",
+                            if forecast { "forecast" } else { "actual" }
+                        ),
+                        format!("{what} is {spend}, at least {percent}% of the budget of {budget}.{action}"),
+                        "/costs",
+                    )
+                }
+            }
         };
         Rendered {
             title,
@@ -185,9 +297,35 @@ mod tests {
                 started_at: None,
             },
             Event::PasswordReset { by: "admin".into() },
+            Event::MaintenanceWindow {
+                window_id: 1,
+                what: "announced".into(),
+                starts: "2026-12-06 02:00 JST".into(),
+                ends: "2026-12-06 04:00 JST".into(),
+                reason: String::new(),
+                quarterly: false,
+            },
             Event::ChannelTest {
                 channel: "slack-alerts".into(),
                 by: "admin".into(),
+            },
+            Event::BudgetThreshold {
+                month: "2026-11".into(),
+                percent: 80,
+                basis: "actual".into(),
+                spend: opsdeck::costs::Cents(41_200),
+                budget: opsdeck::costs::Cents(50_000),
+                currency: "USD".into(),
+                action: String::new(),
+            },
+            Event::BudgetThreshold {
+                month: "2026-11".into(),
+                percent: 100,
+                basis: "forecast".into(),
+                spend: opsdeck::costs::Cents(53_000),
+                budget: opsdeck::costs::Cents(50_000),
+                currency: "USD".into(),
+                action: "review and optimise".into(),
             },
         ]
     }

@@ -1,4 +1,8 @@
-//! Emergency maintenance mode (R-MNT-3): operators switch it; everyone sees the state.
+//! Emergency maintenance mode (R-MNT-3): operators switch it; everyone sees
+//! the state. Below it, planned maintenance (`windows`).
+
+pub mod msg;
+pub mod windows;
 
 use crate::api::maintenance::set_maintenance;
 use crate::components::confirm::confirm;
@@ -30,10 +34,7 @@ pub fn MaintenancePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <section class="card">
-            <h2>{tr(Msg::ComingTitle)}</h2>
-            <p class="muted">{tr(Msg::ComingMaintenanceWindows)}</p>
-        </section>
+        <windows::PlannedWindows/>
     }
 }
 

@@ -111,7 +111,7 @@ pub fn OverviewPage() -> impl IntoView {
         <div class="grid">
             <section class="card"><h2>{tr(Msg::NavSla)}</h2><p class="muted">{tr(Msg::ComingSla)}</p></section>
             <section class="card"><h2>{tr(Msg::NavAlerts)}</h2><p class="muted">{tr(Msg::ComingAlerts)}</p></section>
-            <section class="card"><h2>{tr(Msg::NavCosts)}</h2><p class="muted">{tr(Msg::ComingCosts)}</p></section>
+            <crate::pages::costs::card::BudgetCard/>
             <section class="card"><h2>{tr(Msg::NavReleases)}</h2><p class="muted">{tr(Msg::ComingReleases)}</p></section>
         </div>
     }

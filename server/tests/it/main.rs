@@ -7,10 +7,12 @@
 mod api_v1;
 mod audit;
 mod auth;
+mod costs;
 mod edge;
 mod hardening;
 mod health;
 mod maintenance;
+mod maintenance_windows;
 mod notifications;
 mod overview;
 mod production;

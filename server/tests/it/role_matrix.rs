@@ -85,10 +85,102 @@ const MATRIX: &[(&str, Who, Args)] = &[
     ),
     ("/rpc/overview/environments", Who::SignedIn, &[]),
     ("/rpc/overview/summary", Who::SignedIn, &[]),
+    ("/rpc/overview/budget", Who::SignedIn, &[]),
+    ("/rpc/costs/month", Who::SignedIn, &[("month", "2030-03")]),
+    (
+        "/rpc/costs/entries",
+        Who::SignedIn,
+        &[("month", "2030-03"), ("page", "1")],
+    ),
+    ("/rpc/costs/export", Who::SignedIn, &[("month", "2030-03")]),
+    ("/rpc/costs/measures", Who::SignedIn, &[]),
+    (
+        "/rpc/costs/save_budget",
+        Who::Roles(&[Role::Finance]),
+        &[
+            ("amount", "-1"),
+            ("currency", "USD"),
+            ("forecast_min_days", "5"),
+        ],
+    ),
+    (
+        "/rpc/costs/save_threshold",
+        Who::Roles(&[Role::Finance]),
+        &[("percent", "0"), ("groups", "finance-team")],
+    ),
+    (
+        "/rpc/costs/delete_threshold",
+        Who::Roles(&[Role::Finance]),
+        &[("percent", "999")],
+    ),
+    (
+        "/rpc/costs/add_entry",
+        Who::Roles(&[Role::Finance]),
+        &[("date", "bad"), ("service", "compute"), ("amount", "1")],
+    ),
+    (
+        "/rpc/costs/delete_entry",
+        Who::Roles(&[Role::Finance]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/costs/set_one_off",
+        Who::Roles(&[Role::Finance]),
+        &[("id", "999999"), ("one_off", "true")],
+    ),
+    (
+        "/rpc/costs/import",
+        Who::Roles(&[Role::Finance]),
+        &[("csv", "date,service,amount\n2030-03-01,compute,x\n")],
+    ),
+    (
+        "/rpc/costs/save_measure",
+        Who::Roles(&[Role::Finance]),
+        &[("id", "999999"), ("status", "planned")],
+    ),
     (
         "/rpc/maintenance/set",
         Who::Roles(&[Role::Operator]),
         &[("on", "false"), ("message", ""), ("estimated_end", "")],
+    ),
+    ("/rpc/maintenance/planning", Who::SignedIn, &[]),
+    (
+        "/rpc/maintenance/plan",
+        Who::Roles(&[Role::Operator]),
+        &[("start", "not-a-time"), ("duration_minutes", "60"), ("reason", "x")],
+    ),
+    (
+        "/rpc/maintenance/reschedule",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("id", "999999"),
+            ("start", "not-a-time"),
+            ("duration_minutes", "60"),
+            ("reason", "x"),
+        ],
+    ),
+    (
+        "/rpc/maintenance/cancel",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/maintenance/tick",
+        Who::Roles(&[Role::Operator]),
+        &[("window_id", "999999"), ("key", "x"), ("done", "true")],
+    ),
+    ("/rpc/maintenance/housekeeping", Who::Roles(&[Role::Operator]), &[]),
+    (
+        "/rpc/maintenance/save_settings",
+        Who::Roles(&[Role::Admin]),
+        &[
+            ("monthly_cap_minutes", "x"),
+            ("min_notice_days", "7"),
+            ("announce_days_before", "7"),
+            ("night_start", "00:00"),
+            ("night_end", "06:00"),
+            ("activity_retention_days", "90"),
+        ],
     ),
     (
         "/rpc/notifications/channels",

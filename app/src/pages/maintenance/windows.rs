@@ -1,0 +1,268 @@
+//! The planned-maintenance section of `/maintenance` (issue 12): the windows
+//! a year ahead with their announcement state and tasks, the monthly cap,
+//! the plan form (operators) and housekeeping.
+
+use super::msg::MaintMsg as M;
+use crate::api::maintenance_windows::{cancel_window, load_planning, plan_window, run_housekeeping, tick_task};
+use crate::components::confirm::confirm;
+use crate::components::error_box::{error_text, ErrorBox};
+use crate::components::layout::use_shell;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::model::maintenance::{PlanOutcome, WindowView};
+use crate::role::{Access, Role};
+use crate::{tr, use_lang};
+use chrono_tz::Tz;
+use leptos::prelude::*;
+
+fn mt(m: M) -> &'static str {
+    m.text(use_lang())
+}
+
+fn span(w: &WindowView, tz: Tz) -> String {
+    let end = w.ends_at.with_timezone(&tz);
+    format!("{} – {}", crate::time::format(w.starts_at, tz), end.format("%H:%M"))
+}
+
+#[component]
+pub fn PlannedWindows() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let data = Resource::new(move || version.get(), |_| load_planning());
+    let shell = use_shell();
+    view! {
+        <section class="card" data-testid="planned-maintenance">
+            <h2>{mt(M::PlannedTitle)}</h2>
+            <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let state = match shell { Some(s) => s.await.ok(), None => None };
+                    let tz = crate::time::zone(state.as_ref().map(|s| s.time_zone.as_str()).unwrap_or_default());
+                    let user = state.and_then(|s| s.user);
+                    let operator = user.as_ref().is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
+                    let admin = user.as_ref().is_some_and(|u| u.can(Access::ADMIN));
+                    match data.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(p) => view! {
+                            <Planning p=p tz=tz operator=operator admin=admin version=version/>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Planning(
+    p: crate::model::maintenance::PlanningView,
+    tz: Tz,
+    operator: bool,
+    admin: bool,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let now = chrono::Utc::now();
+    let next = p.windows.iter().find(|w| w.status == "planned" && w.ends_at > now).cloned();
+    let answer = next.map(|w| {
+        let announce = match w.announced_at {
+            Some(t) => format!("{} {}", mt(M::AnnouncedAt), crate::time::format(t, tz)),
+            None => format!("{} {}", mt(M::AnnounceDue), crate::time::format(w.announce_at, tz)),
+        };
+        view! { <p class="answer" data-testid="next-window">{mt(M::NextWindow)} ": " {span(&w, tz)} " · " {announce}</p> }
+    });
+    let s = &p.settings;
+    let rules = mt(M::Rules)
+        .replace("{notice}", &s.min_notice_days.to_string())
+        .replace("{night}", &format!("{}–{}", s.night_start, s.night_end))
+        .replace("{cap}", &s.monthly_cap_minutes.to_string())
+        .replace("{announce}", &s.announce_days_before.to_string());
+    let usage = p.usage.iter().map(|u| {
+        let over = u.planned_minutes > u.cap_minutes;
+        view! {
+            <li class=if over { "status-critical" } else { "" } data-testid="month-usage">
+                {format!("{}-{:02}", u.year, u.month)} ": " {u.planned_minutes} " " {mt(M::MinutesOf)} " " {u.cap_minutes}
+            </li>
+        }
+    }).collect_view();
+    let cancel = Action::new(move |id: &i64| {
+        let id = *id;
+        async move { cancel_window(id).await }
+    });
+    let tick = Action::new(move |args: &(i64, String, bool)| {
+        let (id, key, done) = args.clone();
+        async move { tick_task(id, key, done).await }
+    });
+    Effect::new(move |_| {
+        if cancel.value().get().is_some_and(|r| r.is_ok()) || tick.value().get().is_some_and(|r| r.is_ok()) {
+            version.update(|v| *v += 1);
+        }
+    });
+    let action_error = move || {
+        cancel.value().get().and_then(|r| r.err()).or_else(|| tick.value().get().and_then(|r| r.err())).map(|e| match e {
+            AppError::Validation(v) => v.iter().map(|f| tr(f.msg)).collect::<Vec<_>>().join(" "),
+            e => error_text(&e),
+        })
+    };
+    let rows = p.windows.into_iter().map(|w| {
+        let id = w.id;
+        let started = w.starts_at <= now;
+        let label = span(&w, tz);
+        let confirm_text = format!("{} {label}?", mt(M::ConfirmCancel));
+        let kind = if w.kind == "monthly" { mt(M::KindMonthly) } else { mt(M::KindPlanned) };
+        let status = if w.status == "cancelled" { ("status-unknown", "○", mt(M::Cancelled)) } else { ("status-ok", "✓", mt(M::Planned)) };
+        let announce = match w.announced_at {
+            Some(t) => format!("✓ {} {}", mt(M::AnnouncedAt), crate::time::format(t, tz)),
+            None => format!("{} {}", mt(M::AnnounceDue), crate::time::format(w.announce_at, tz)),
+        };
+        let done_count = w.tasks.iter().filter(|t| t.done_at.is_some()).count();
+        let total = w.tasks.len();
+        let tasks = w.tasks.iter().map(|t| {
+            let key = t.key.clone();
+            let checked = t.done_at.is_some();
+            let who = t.done_by.clone().map(|b| format!(" — {} {b} {}", mt(M::DoneBy), t.done_at.map(|d| crate::time::format(d, tz)).unwrap_or_default()));
+            let label = if lang == Lang::Ja { t.label_ja.clone() } else { t.label_en.clone() };
+            view! {
+                <li>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=checked disabled=!(operator && started)
+                            on:change=move |ev| { tick.dispatch((id, key.clone(), event_target_checked(&ev))); }/>
+                        " " {label}
+                    </label>
+                    <span class="muted">{who}</span>
+                </li>
+            }
+        }).collect_view();
+        view! {
+            <tr data-testid="window-row">
+                <td>{label.clone()}</td>
+                <td>{kind} {w.quarterly.then(|| format!(" {}", mt(M::Quarterly)))}</td>
+                <td>{if w.reason.is_empty() { "—".to_string() } else { w.reason.clone() }}
+                    {w.override_reason.clone().map(|r| view! { <div class="muted">"override: " {r}</div> })}</td>
+                <td><span class=status.0><span aria-hidden="true">{status.1}</span> " " {status.2}</span></td>
+                <td>{announce}</td>
+                <td>{(total > 0).then(|| view! {
+                    <details><summary>{format!("{done_count}/{total}")}</summary><ul class="plain">{tasks}</ul></details>
+                })}</td>
+                <td>{(operator && w.status == "planned" && !started).then(|| view! {
+                    <button type="button" class="button danger" on:click=move |_| if confirm(&confirm_text) { cancel.dispatch(id); }>{mt(M::Cancel)}</button>
+                })}</td>
+            </tr>
+        }
+    }).collect_view();
+    view! {
+        {answer}
+        <p class="muted" data-testid="maintenance-rules">{rules}</p>
+        <p class="alert alert-error" role="alert" hidden=move || action_error().is_none()>{action_error}</p>
+        <div class="table-wrap">
+            <table data-testid="windows-table">
+                <thead><tr>
+                    <th scope="col">{mt(M::When)}</th>
+                    <th scope="col">{mt(M::Kind)}</th>
+                    <th scope="col">{mt(M::Reason)}</th>
+                    <th scope="col">{mt(M::Status)}</th>
+                    <th scope="col">{mt(M::Announcement)}</th>
+                    <th scope="col">{mt(M::Tasks)}</th>
+                    <th scope="col">{mt(M::Actions)}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <h3>{mt(M::Usage)}</h3>
+        <ul class="plain">{usage}</ul>
+        {operator.then(|| view! { <PlanForm admin=admin version=version/> })}
+        <Housekeeping runs=p.housekeeping operator=operator version=version tz=tz retention=p.settings.activity_retention_days/>
+    }
+}
+
+#[component]
+fn PlanForm(admin: bool, version: RwSignal<u32>) -> impl IntoView {
+    let start = RwSignal::new(String::new());
+    let minutes = RwSignal::new("60".to_string());
+    let reason = RwSignal::new(String::new());
+    let override_reason = RwSignal::new(String::new());
+    let plan = Action::new(move |_: &()| {
+        let args = (start.get_untracked(), minutes.get_untracked(), reason.get_untracked(), override_reason.get_untracked());
+        async move { plan_window(args.0, args.1, args.2, args.3).await }
+    });
+    let result = plan.value();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = result.get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    let err = move |field: &'static str| move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)).map(tr);
+    let general = move || result.get().and_then(|r| r.err()).filter(|e| !matches!(e, AppError::Validation(_))).map(|e| error_text(&e));
+    let saved = move || match result.get() {
+        Some(Ok(PlanOutcome { warnings, .. })) => Some(format!("{} {}", mt(M::PlanSaved), warnings.join(" · "))),
+        _ => None,
+    };
+    let input = move |id: &'static str, label: M, kind: &'static str, value: RwSignal<String>| {
+        let e = err(id);
+        view! {
+            <div class="field">
+                <label for=format!("plan-{id}")>{mt(label)}</label>
+                <input id=format!("plan-{id}") type=kind prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev)) aria-invalid=move || e().is_some().to_string()/>
+                <span class="field-error" data-testid=format!("err-{id}")>{err(id)}</span>
+            </div>
+        }
+    };
+    view! {
+        <h3>{mt(M::PlanTitle)}</h3>
+        <form class="stack" data-testid="plan-form" on:submit=move |ev| { ev.prevent_default(); plan.dispatch(()); }>
+            {input("start", M::Start, "datetime-local", start)}
+            {input("duration_minutes", M::Duration, "number", minutes)}
+            {input("reason", M::Reason, "text", reason)}
+            {admin.then(|| input("override_reason", M::OverrideReason, "text", override_reason))}
+            <p class="alert alert-error" role="alert" hidden=move || general().is_none()>{general}</p>
+            <p class="alert alert-ok" role="status" data-testid="plan-saved" hidden=move || saved().is_none()>{saved}</p>
+            <button type="submit" class="button primary" data-testid="plan-submit" disabled=move || plan.pending().get()>{mt(M::PlanSubmit)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn Housekeeping(
+    runs: Vec<crate::model::maintenance::HousekeepingView>,
+    operator: bool,
+    version: RwSignal<u32>,
+    tz: Tz,
+    retention: i32,
+) -> impl IntoView {
+    let run = Action::new(move |_: &()| run_housekeeping());
+    Effect::new(move |_| {
+        if run.value().get().is_some() {
+            version.update(|v| *v += 1);
+        }
+    });
+    let rows = runs.into_iter().map(|r| {
+        let deleted = r.deleted.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
+        let status = match r.ok { Some(true) => mt(M::Ok), Some(false) => mt(M::Failed), None => "…" };
+        view! {
+            <tr data-testid="housekeeping-row">
+                <td>{crate::time::format(r.started_at, tz)}</td>
+                <td>{status} {r.error.clone().map(|e| format!(": {e}"))}</td>
+                <td class="json">{deleted}</td>
+                <td>{r.started_by.clone()}</td>
+            </tr>
+        }
+    }).collect_view();
+    view! {
+        <h3>{mt(M::Housekeeping)}</h3>
+        <p class="muted">{mt(M::HousekeepingAnswer)} " " {mt(M::Retention)} ": " {retention}</p>
+        <div class="table-wrap">
+            <table>
+                <thead><tr>
+                    <th scope="col">{mt(M::When)}</th>
+                    <th scope="col">{mt(M::Status)}</th>
+                    <th scope="col">{mt(M::Deleted)}</th>
+                    <th scope="col">{mt(M::By)}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {operator.then(|| view! {
+            <button type="button" class="button" data-testid="housekeeping-run" disabled=move || run.pending().get()
+                on:click=move |_| { run.dispatch(()); }>{mt(M::RunNow)}</button>
+        })}
+    }
+}
