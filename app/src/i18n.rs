@@ -266,6 +266,7 @@ messages! { pub enum Msg {
     ErrNameTaken => "This name is already taken.", "この名前は既に使われています。";
     ErrReservedGroup => "opsdeck's areas address this group by name: it can be edited but not renamed or deleted.", "このグループは各機能が名前で参照しているため、編集はできますが名前の変更や削除はできません。";
     ErrUnknownMember => "A chosen user or channel no longer exists.", "選択したユーザーまたはチャンネルが存在しません。";
+    Announced => "Announced to stakeholders", "関係者へ告知済み";
     ErrOverrideAdminOnly => "Only an admin can override the monthly cap.", "月間上限の超過を承認できるのは管理者だけです。";
     ErrMaintenanceNotice => "Planned maintenance needs at least 7 days' notice (R-MNT-2): choose a later start.", "計画メンテナンスは 7 日以上前に告知する必要があります（R-MNT-2）。より後の開始日時を選んでください。";
     ErrMaintenanceOverCap => "This would exceed the monthly cap of planned maintenance (2 h per month, R-MNT-2): shorten it, move it to another month, or ask an admin to override with a reason.", "月間の計画メンテナンス上限（月 2 時間、R-MNT-2）を超えます。短くするか別の月に移すか、管理者に理由付きで承認してもらってください。";

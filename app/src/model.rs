@@ -190,6 +190,8 @@ pub struct OverviewSummary {
     /// Next monthly maintenance window (R-MNT-1) and when it must be announced (R-MNT-2).
     pub next_maintenance: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub announce_at: Option<DateTime<Utc>>,
+    /// When that window's current plan was announced to stakeholders, if it was.
+    pub announced_at: Option<DateTime<Utc>>,
     /// SLA target in percent and the month's allowed downtime (R-SLA-1).
     pub sla_target_percent: f64,
     pub allowed_downtime_minutes: Option<f64>,

@@ -14,26 +14,45 @@ pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
     .await
 }
 
-/// Next maintenance window and this month's allowed downtime, at the policy's defaults.
+/// Next maintenance window (from the planned windows, with its announcement
+/// state) and this month's allowed downtime.
 #[server(prefix = "/rpc", endpoint = "overview/summary")]
 pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
     use chrono::Datelike;
-    use opsdeck::maintenance_window::{next_window_after, MaintenancePolicy};
     use opsdeck::sla::{allowed_downtime_for_month, SlaPolicy};
     rpc(Access::SignedIn, |call| async move {
         let now = chrono::Utc::now();
         let tz = call.ctx.time_zone;
-        let maintenance = MaintenancePolicy {
-            tz,
-            ..MaintenancePolicy::default()
+        let settings = crate::store::maintenance_windows::settings(&call.ctx.pool, tz).await?;
+        let announce = i32::try_from(settings.policy.announce_days_before).unwrap_or(7);
+        let next = crate::store::maintenance_windows::list(
+            &call.ctx.pool,
+            now - chrono::TimeDelta::days(1),
+            now + chrono::TimeDelta::days(400),
+            announce,
+        )
+        .await?
+        .into_iter()
+        .find(|w| w.status == "planned" && w.ends_at > now);
+        // Before the scheduler's first pass there are no rows yet: show the policy's window.
+        let fallback = || {
+            opsdeck::maintenance_window::next_window_after(&settings.policy, now)
+                .map(|w| (w.interval.start, w.interval.end, w.announce_at))
         };
-        let window = next_window_after(&maintenance, now);
+        let (window, announce_at, announced_at) = match &next {
+            Some(w) => (Some((w.starts_at, w.ends_at)), Some(w.announce_at), w.announced_at),
+            None => match fallback() {
+                Some((s, e, a)) => (Some((s, e)), Some(a), None),
+                None => (None, None, None),
+            },
+        };
         let sla = SlaPolicy::default();
         let local = now.with_timezone(&tz);
         Ok(OverviewSummary {
             now,
-            next_maintenance: window.as_ref().map(|w| (w.interval.start, w.interval.end)),
-            announce_at: window.as_ref().map(|w| w.announce_at),
+            next_maintenance: window,
+            announce_at,
+            announced_at,
             sla_target_percent: f64::from(sla.target_ppm) / 10_000.0,
             allowed_downtime_minutes: allowed_downtime_for_month(&sla, local.year(), local.month())
                 .map(|d| d.minutes()),

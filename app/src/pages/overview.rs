@@ -89,7 +89,10 @@ pub fn OverviewPage() -> impl IntoView {
                             {crate::time::format(start, zone)} " – " {end.with_timezone(&zone).format("%H:%M").to_string()}
                             " · " {crate::time::until(s.now, start, lang)}
                         </p>
-                        <p class="muted">{tr(Msg::AnnounceFrom)} ": " {s.announce_at.map(|a| crate::time::format(a, zone))}</p>
+                        <p class="muted" data-testid="announcement-state">{match s.announced_at {
+                            Some(at) => format!("✓ {}: {}", tr(Msg::Announced), crate::time::format(at, zone)),
+                            None => format!("{}: {}", tr(Msg::AnnounceFrom), s.announce_at.map(|a| crate::time::format(a, zone)).unwrap_or_default()),
+                        }}</p>
                     });
                     view! {
                         <div class="grid">
