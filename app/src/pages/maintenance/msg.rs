@@ -39,6 +39,16 @@ crate::messages! { pub enum MaintMsg {
     Failed => "failed", "失敗";
     By => "by", "実行者";
     DoneBy => "done by", "完了:";
+    Move => "Move", "日時を変更";
+    MoveTitle => "Move the window", "メンテナンスの日時を変更";
+    StopMoving => "Plan a new window instead", "新しく計画する";
+    SettingsTitle => "Rules (admins)", "ルール設定（管理者）";
+    SetCap => "Monthly cap (minutes)", "月間上限（分）";
+    SetNotice => "Notice (days)", "事前告知（日）";
+    SetAnnounce => "Announce to stakeholders (days ahead)", "関係者への告知（日前）";
+    SetNightStart => "Night starts (HH:MM)", "夜間の開始（HH:MM）";
+    SetNightEnd => "Night ends (HH:MM)", "夜間の終了（HH:MM）";
+    SaveSettings => "Save rules", "ルールを保存";
 }}
 
 #[cfg(test)]

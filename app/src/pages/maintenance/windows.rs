@@ -3,7 +3,10 @@
 //! the plan form (operators) and housekeeping.
 
 use super::msg::MaintMsg as M;
-use crate::api::maintenance_windows::{cancel_window, load_planning, plan_window, run_housekeeping, tick_task};
+use crate::api::maintenance_windows::{
+    cancel_window, load_planning, plan_window, reschedule_window, run_housekeeping,
+    save_planning_settings, tick_task,
+};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::use_shell;
@@ -102,8 +105,12 @@ fn Planning(
             e => error_text(&e),
         })
     };
+    let form = PlanFormState::new();
     let rows = p.windows.into_iter().map(|w| {
         let id = w.id;
+        let move_start = crate::time::to_input(w.starts_at, tz);
+        let move_minutes = (w.ends_at - w.starts_at).num_minutes().to_string();
+        let move_reason = w.reason.clone();
         let started = w.starts_at <= now;
         let label = span(&w, tz);
         let confirm_text = format!("{} {label}?", mt(M::ConfirmCancel));
@@ -142,7 +149,13 @@ fn Planning(
                 <td>{(total > 0).then(|| view! {
                     <details><summary>{format!("{done_count}/{total}")}</summary><ul class="plain">{tasks}</ul></details>
                 })}</td>
-                <td>{(operator && w.status == "planned" && !started).then(|| view! {
+                <td class="actions">{(operator && w.status == "planned" && !started).then(|| view! {
+                    <button type="button" class="button" data-testid="move-window" on:click=move |_| {
+                        form.editing.set(Some(id));
+                        form.start.set(move_start.clone());
+                        form.minutes.set(move_minutes.clone());
+                        form.reason.set(move_reason.clone());
+                    }>{mt(M::Move)}</button>
                     <button type="button" class="button danger" on:click=move |_| if confirm(&confirm_text) { cancel.dispatch(id); }>{mt(M::Cancel)}</button>
                 })}</td>
             </tr>
@@ -168,24 +181,50 @@ fn Planning(
         </div>
         <h3>{mt(M::Usage)}</h3>
         <ul class="plain">{usage}</ul>
-        {operator.then(|| view! { <PlanForm admin=admin version=version/> })}
+        {operator.then(|| view! { <PlanForm admin=admin version=version form=form/> })}
+        {admin.then(|| view! { <SettingsForm settings=p.settings.clone() version=version/> })}
         <Housekeeping runs=p.housekeeping operator=operator version=version tz=tz retention=p.settings.activity_retention_days/>
     }
 }
 
+/// The plan form's inputs; `editing` holds the window being moved, if any.
+#[derive(Clone, Copy)]
+struct PlanFormState {
+    editing: RwSignal<Option<i64>>,
+    start: RwSignal<String>,
+    minutes: RwSignal<String>,
+    reason: RwSignal<String>,
+    override_reason: RwSignal<String>,
+}
+
+impl PlanFormState {
+    fn new() -> Self {
+        PlanFormState {
+            editing: RwSignal::new(None),
+            start: RwSignal::new(String::new()),
+            minutes: RwSignal::new("60".to_string()),
+            reason: RwSignal::new(String::new()),
+            override_reason: RwSignal::new(String::new()),
+        }
+    }
+}
+
 #[component]
-fn PlanForm(admin: bool, version: RwSignal<u32>) -> impl IntoView {
-    let start = RwSignal::new(String::new());
-    let minutes = RwSignal::new("60".to_string());
-    let reason = RwSignal::new(String::new());
-    let override_reason = RwSignal::new(String::new());
+fn PlanForm(admin: bool, version: RwSignal<u32>, form: PlanFormState) -> impl IntoView {
+    let PlanFormState { editing, start, minutes, reason, override_reason } = form;
     let plan = Action::new(move |_: &()| {
-        let args = (start.get_untracked(), minutes.get_untracked(), reason.get_untracked(), override_reason.get_untracked());
-        async move { plan_window(args.0, args.1, args.2, args.3).await }
+        let args = (editing.get_untracked(), start.get_untracked(), minutes.get_untracked(), reason.get_untracked(), override_reason.get_untracked());
+        async move {
+            match args.0 {
+                Some(id) => reschedule_window(id, args.1, args.2, args.3, args.4).await,
+                None => plan_window(args.1, args.2, args.3, args.4).await,
+            }
+        }
     });
     let result = plan.value();
     Effect::new(move |_| {
         if let Some(Ok(_)) = result.get() {
+            editing.set(None);
             version.update(|v| *v += 1);
         }
     });
@@ -207,7 +246,7 @@ fn PlanForm(admin: bool, version: RwSignal<u32>) -> impl IntoView {
         }
     };
     view! {
-        <h3>{mt(M::PlanTitle)}</h3>
+        <h3>{move || if editing.get().is_some() { mt(M::MoveTitle) } else { mt(M::PlanTitle) }}</h3>
         <form class="stack" data-testid="plan-form" on:submit=move |ev| { ev.prevent_default(); plan.dispatch(()); }>
             {input("start", M::Start, "datetime-local", start)}
             {input("duration_minutes", M::Duration, "number", minutes)}
@@ -215,7 +254,10 @@ fn PlanForm(admin: bool, version: RwSignal<u32>) -> impl IntoView {
             {admin.then(|| input("override_reason", M::OverrideReason, "text", override_reason))}
             <p class="alert alert-error" role="alert" hidden=move || general().is_none()>{general}</p>
             <p class="alert alert-ok" role="status" data-testid="plan-saved" hidden=move || saved().is_none()>{saved}</p>
-            <button type="submit" class="button primary" data-testid="plan-submit" disabled=move || plan.pending().get()>{mt(M::PlanSubmit)}</button>
+            <div class="row">
+                <button type="submit" class="button primary" data-testid="plan-submit" disabled=move || plan.pending().get()>{mt(M::PlanSubmit)}</button>
+                <button type="button" class="button link" hidden=move || editing.get().is_none() on:click=move |_| editing.set(None)>{mt(M::StopMoving)}</button>
+            </div>
         </form>
     }
 }
@@ -264,5 +306,49 @@ fn Housekeeping(
             <button type="button" class="button" data-testid="housekeeping-run" disabled=move || run.pending().get()
                 on:click=move |_| { run.dispatch(()); }>{mt(M::RunNow)}</button>
         })}
+    }
+}
+
+#[component]
+fn SettingsForm(settings: crate::model::maintenance::PlanningSettings, version: RwSignal<u32>) -> impl IntoView {
+    let cap = RwSignal::new(settings.monthly_cap_minutes.to_string());
+    let notice = RwSignal::new(settings.min_notice_days.to_string());
+    let announce = RwSignal::new(settings.announce_days_before.to_string());
+    let night_start = RwSignal::new(settings.night_start.clone());
+    let night_end = RwSignal::new(settings.night_end.clone());
+    let retention = RwSignal::new(settings.activity_retention_days.to_string());
+    let save = Action::new(move |_: &()| {
+        let a = (cap.get_untracked(), notice.get_untracked(), announce.get_untracked(), night_start.get_untracked(), night_end.get_untracked(), retention.get_untracked());
+        async move { save_planning_settings(a.0, a.1, a.2, a.3, a.4, a.5).await }
+    });
+    let result = save.value();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = result.get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    let field = move |id: &'static str, label: M, value: RwSignal<String>| {
+        let err = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(id)).map(tr);
+        view! {
+            <div class="field">
+                <label for=format!("set-{id}")>{mt(label)}</label>
+                <input id=format!("set-{id}") prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <span class="field-error">{err}</span>
+            </div>
+        }
+    };
+    view! {
+        <details>
+            <summary>{mt(M::SettingsTitle)}</summary>
+            <form class="stack" data-testid="maintenance-settings" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+                {field("monthly_cap_minutes", M::SetCap, cap)}
+                {field("min_notice_days", M::SetNotice, notice)}
+                {field("announce_days_before", M::SetAnnounce, announce)}
+                {field("night_start", M::SetNightStart, night_start)}
+                {field("night_end", M::SetNightEnd, night_end)}
+                {field("activity_retention_days", M::Retention, retention)}
+                <button type="submit" class="button" disabled=move || save.pending().get()>{mt(M::SaveSettings)}</button>
+            </form>
+        </details>
     }
 }
