@@ -1,39 +1,10 @@
 // Browser tests for notifications (issue 8): an admin points a webhook channel
 // at a receiver this test runs and presses Send test; an operator switches
 // maintenance on and an on-call user's bell shows one unread message.
-import { test, expect, Page, ConsoleMessage } from "@playwright/test";
+import { test, expect } from "@playwright/test";
+import { ADMIN_PASSWORD, hydrated, login, watchConsole } from "./helpers";
 import http from "node:http";
 import { AddressInfo } from "node:net";
-
-const ADMIN_PASSWORD = process.env.OPSDECK_ADMIN_PASSWORD ?? "e2e-admin-password";
-
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("response", (r) => {
-    if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("console", (m: ConsoleMessage) => {
-    if (/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
-    if (m.type() === "error" || (m.type() === "warning" && /hydrat/i.test(m.text()))) {
-      errors.push(`${m.type()}: ${m.text()}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function login(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel(/User name|ユーザー名/).fill(username);
-  await page.getByLabel(/^Password$|^パスワード$/).fill(password);
-  await page.getByTestId("login-submit").click();
-  await expect(page.getByTestId("current-user")).toBeVisible();
-}
 
 /** A webhook receiver on loopback that records what it is sent. */
 async function receiver(): Promise<{ url: string; bodies: string[]; close: () => void }> {

@@ -214,14 +214,28 @@ pub fn parse(text: &str, budget_currency: &str) -> Result<Vec<ImportRow>, Vec<Li
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
+    // The reader skips blank lines without counting them, so the line number
+    // comes from the record's byte offset: newlines before it, plus one.
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |byte: u64| -> u64 {
+        let byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        if byte >= counted.0 {
+            let newlines = text.as_bytes()[counted.0..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            counted = (byte, counted.1 + newlines as u64);
+        }
+        counted.1
+    };
     for rec in records {
         match rec {
             Err(e) => errors.push(LineError {
-                line: e.position().map(|p| p.line()).unwrap_or(0),
+                line: e.position().map(|p| line_at(p.byte())).unwrap_or(0),
                 msg: Msg::ErrCsvUnreadable,
             }),
             Ok(rec) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let line = rec.position().map(|p| line_at(p.byte())).unwrap_or(0);
                 match parse_row(&cols, &rec, budget_currency) {
                     Err(msg) => errors.push(LineError { line, msg }),
                     Ok((date, service, amount, currency, one_off)) => {
