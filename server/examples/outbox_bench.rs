@@ -186,10 +186,7 @@ async fn run(url: &str, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     opsdeck_server::workers::outbox::spawn(
         pool.clone(),
         sender.clone(),
-        opsdeck_server::workers::outbox::OutboxSettings {
-            per_channel: CONCURRENCY as i64,
-            ..Default::default()
-        },
+        opsdeck_server::workers::outbox::OutboxSettings::default(),
     );
     wait_for(&pool, n as i64).await;
     let backlog = n as f64 / started.elapsed().as_secs_f64();

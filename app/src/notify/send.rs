@@ -16,6 +16,8 @@ pub struct ChannelTarget {
     pub lang: Lang,
     pub settings: ChannelSettings,
     pub secret: ChannelSecret,
+    /// Sends to this channel at once, at most.
+    pub max_in_flight: usize,
 }
 
 /// One message as the sender needs it.

@@ -171,13 +171,22 @@ fn target_from_row(r: &sqlx::postgres::PgRow) -> Result<ChannelTarget, sqlx::Err
         lang: Lang::from_code(&lang).unwrap_or(Lang::Ja),
         settings: serde_json::from_value::<ChannelSettings>(settings).unwrap_or_default(),
         secret: serde_json::from_value::<ChannelSecret>(secrets).unwrap_or_default(),
+        max_in_flight: usize::try_from(r.try_get::<i32, _>("max_in_flight")?)
+            .unwrap_or(1)
+            .max(1),
     })
 }
 
+/// How many rounds of `max_in_flight` sends one claimed batch holds at most:
+/// bigger batches spread the cost of claiming and recording over more
+/// messages; the claim must outlast this many attempt timeouts.
+pub const WAVES_PER_BATCH: i64 = 8;
+
 /// Claims due deliveries: per channel that is not busy in this process and
-/// whose rate limit allows it, up to its `max_in_flight` (one for a
-/// rate-limited channel, whose next slot moves on by its interval). A claim
-/// lasts `claim_secs`; a worker that dies holding one lets it lapse.
+/// whose rate limit allows it, up to `per_channel` and `WAVES_PER_BATCH`
+/// times its `max_in_flight` (one for a rate-limited channel, whose next
+/// slot moves on by its interval). A claim lasts `claim_secs`; a worker that
+/// dies holding one lets it lapse.
 pub async fn claim_due(
     pool: &PgPool,
     busy_channels: &[i64],
@@ -198,7 +207,7 @@ pub async fn claim_due(
                 WHERE d.channel_id = c.id AND d.status = 'pending' AND d.next_attempt_at <= now() \
                   AND (d.claimed_until IS NULL OR d.claimed_until < now()) \
                 ORDER BY d.next_attempt_at, d.id \
-                LIMIT CASE WHEN c.min_interval_ms > 0 THEN 1 ELSE LEAST(c.max_in_flight, $2) END \
+                LIMIT CASE WHEN c.min_interval_ms > 0 THEN 1 ELSE LEAST(c.max_in_flight * $5, $2) END \
                 FOR UPDATE SKIP LOCKED) p \
          ), claimed AS ( \
             UPDATE notification_deliveries d \
@@ -212,7 +221,7 @@ pub async fn claim_due(
          ) \
          SELECT cl.id AS delivery_id, cl.attempts, m.id AS message_id, m.idempotency_key, \
                 m.created_at, m.event, c.id AS channel_id, c.name AS channel_name, c.kind, \
-                c.lang, c.settings, c.secrets \
+                c.lang, c.settings, c.secrets, c.max_in_flight \
          FROM claimed cl JOIN notification_messages m ON m.id = cl.message_id \
          JOIN notification_channels c ON c.id = cl.channel_id \
          ORDER BY c.id, cl.id",
@@ -221,6 +230,7 @@ pub async fn claim_due(
     .bind(per_channel)
     .bind(claim_secs)
     .bind(claim_token)
+    .bind(WAVES_PER_BATCH)
     .fetch_all(pool)
     .await?;
     let mut batches: Vec<ClaimedBatch> = Vec::new();
@@ -376,7 +386,7 @@ pub async fn channel_target<'e>(
     id: i64,
 ) -> Result<Option<ChannelTarget>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id AS channel_id, name AS channel_name, kind, lang, settings, secrets \
+        "SELECT id AS channel_id, name AS channel_name, kind, lang, settings, secrets, max_in_flight \
          FROM notification_channels WHERE id = $1",
     )
     .bind(id)

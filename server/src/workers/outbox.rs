@@ -25,7 +25,8 @@ pub struct OutboxSettings {
     pub max_backoff: Duration,
     /// No attempt starts later than this after the message was queued.
     pub give_up_after: Duration,
-    /// Deliveries claimed per channel and round (bounded by the channel's own limit).
+    /// Deliveries claimed per channel and round (also bounded by
+    /// `WAVES_PER_BATCH` times the channel's `max_in_flight`).
     pub per_channel: i64,
     /// Look for due work at least this often (NOTIFY wakes it sooner).
     pub poll: Duration,
@@ -39,7 +40,7 @@ impl Default for OutboxSettings {
             base_backoff: Duration::from_secs(10),
             max_backoff: Duration::from_secs(3600),
             give_up_after: Duration::from_secs(24 * 3600),
-            per_channel: 16,
+            per_channel: 256,
             poll: Duration::from_millis(500),
             attempt_timeout: Duration::from_secs(10),
         }
@@ -87,7 +88,9 @@ async fn run(pool: PgPool, sender: Sender, settings: OutboxSettings) {
     listen(pool.clone(), wake.clone());
     let busy: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let sender = Arc::new(sender);
-    let claim_secs = (settings.attempt_timeout * 2 + Duration::from_secs(30)).as_secs_f64();
+    // A batch is sent in at most WAVES_PER_BATCH rounds of attempts.
+    let waves = u32::try_from(store::WAVES_PER_BATCH).unwrap_or(8);
+    let claim_secs = (settings.attempt_timeout * waves + Duration::from_secs(30)).as_secs_f64();
     loop {
         let busy_now: Vec<i64> = busy
             .lock()
@@ -143,10 +146,13 @@ async fn deliver(
     settings: &OutboxSettings,
 ) {
     let target = Arc::new(batch.target);
+    // At most max_in_flight sends to this channel at once.
+    let slots = Arc::new(tokio::sync::Semaphore::new(target.max_in_flight));
     let mut tasks = tokio::task::JoinSet::new();
     for d in batch.deliveries {
-        let (sender, target) = (sender.clone(), target.clone());
+        let (sender, target, slots) = (sender.clone(), target.clone(), slots.clone());
         tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
             let outcome = sender.send(&target, &d.message).await;
             (d, outcome)
         });

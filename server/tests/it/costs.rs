@@ -548,3 +548,27 @@ async fn finance_writes_viewers_read_r_cost_1(pool: PgPool) {
         ]
     );
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn demo_costs_load_once_with_one_month_over_90_percent(pool: PgPool) {
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    let entries = entry_count(&pool).await;
+    assert!(
+        entries > 12 * 28 * 5,
+        "a year of daily entries by service: {entries}"
+    );
+    let over_90: Vec<NaiveDate> = sqlx::query_scalar(
+        "SELECT month FROM budget_alerts WHERE percent = 90 AND basis = 'actual'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(over_90.len(), 1, "{over_90:?}");
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    assert_eq!(entry_count(&pool).await, entries);
+    let alerts: i64 = sqlx::query_scalar("SELECT count(*) FROM budget_alerts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 2, "80 and 90 % of the one month");
+}

@@ -214,11 +214,15 @@ pub fn parse(text: &str, budget_currency: &str) -> Result<Vec<ImportRow>, Vec<Li
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
-    // The reader skips blank lines without counting them, so the line number
-    // comes from the record's byte offset: newlines before it, plus one.
+    // The reader skips blank lines without counting them (its position is
+    // where the blank lines began), so the line number comes from the byte
+    // offset past those blank lines: newlines before it, plus one.
     let mut counted = (0usize, 1u64);
     let mut line_at = |byte: u64| -> u64 {
-        let byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
         if byte >= counted.0 {
             let newlines = text.as_bytes()[counted.0..byte]
                 .iter()
@@ -376,6 +380,15 @@ mod tests {
             vec![(1, Msg::ErrCsvHeader)]
         );
         assert_eq!(errors(""), vec![(0, Msg::ErrCsvEmpty)]);
+        // Blank lines (and CRLF) still count: the number is the file's own line.
+        assert_eq!(
+            errors("date,service,amount\n\n\n2026-11-01,x,abc\n"),
+            vec![(4, Msg::ErrAmount)]
+        );
+        assert_eq!(
+            errors("date,service,amount\r\n2026-11-01,x,1\r\n\r\n2026-11-01,x,abc\r\n"),
+            vec![(4, Msg::ErrAmount)]
+        );
         assert_eq!(errors("date,service,amount\n"), vec![(0, Msg::ErrCsvEmpty)]);
         let big = format!(
             "date,service,amount\n{}",
