@@ -416,7 +416,11 @@ fn inside_one_night(rules: &PlanRules, candidate: &UtcInterval) -> bool {
         let Some(day) = start_local.date().checked_sub_days(Days::new(*back)) else {
             return false;
         };
-        let end_day = if crosses_midnight { day.succ_opt() } else { Some(day) };
+        let end_day = if crosses_midnight {
+            day.succ_opt()
+        } else {
+            Some(day)
+        };
         let (Some(from), Some(to)) = (
             crate::local_time::to_utc(rules.tz, day.and_time(rules.night_start)),
             end_day.and_then(|d| crate::local_time::to_utc(rules.tz, d.and_time(rules.night_end))),
@@ -505,7 +509,12 @@ mod plan_tests {
         let problems = check_plan(&rules(), now, mins(jst(2027, 1, 24, 1, 0), 90), &existing);
         assert_eq!(
             problems,
-            vec![PlanProblem::OverCap { year: 2027, month: 1, planned_minutes: 150, cap_minutes: 120 }]
+            vec![PlanProblem::OverCap {
+                year: 2027,
+                month: 1,
+                planned_minutes: 150,
+                cap_minutes: 120
+            }]
         );
         // 60 more fit exactly.
         assert!(check_plan(&rules(), now, mins(jst(2027, 1, 24, 1, 0), 60), &existing).is_empty());
@@ -514,7 +523,10 @@ mod plan_tests {
     #[test]
     fn r_mnt_2_overlapping_plans_are_not_counted_twice_and_other_months_do_not_count() {
         let now = jst(2027, 1, 1, 12, 0);
-        let existing = [mins(jst(2027, 1, 10, 2, 0), 120), mins(jst(2027, 2, 7, 2, 0), 120)];
+        let existing = [
+            mins(jst(2027, 1, 10, 2, 0), 120),
+            mins(jst(2027, 2, 7, 2, 0), 120),
+        ];
         // Inside the existing January window: the union stays at 120.
         assert!(check_plan(&rules(), now, mins(jst(2027, 1, 10, 2, 30), 60), &existing).is_empty());
         // A full February does not stop a March plan.
@@ -525,16 +537,36 @@ mod plan_tests {
     fn r_mnt_2_a_week_of_notice_and_the_night() {
         let now = jst(2027, 1, 1, 12, 0);
         let soon = check_plan(&rules(), now, mins(jst(2027, 1, 5, 2, 0), 60), &[]);
-        assert!(matches!(soon[..], [PlanProblem::TooLittleNotice { needed_days: 7, starts_in_hours: 86 }]));
+        assert!(matches!(
+            soon[..],
+            [PlanProblem::TooLittleNotice {
+                needed_days: 7,
+                starts_in_hours: 86
+            }]
+        ));
         // 05:00–07:00 runs past the night's end; 23:00–01:00 starts before it.
-        assert_eq!(check_plan(&rules(), now, mins(jst(2027, 1, 20, 5, 0), 120), &[]), vec![PlanProblem::OutsideNight]);
-        assert_eq!(check_plan(&rules(), now, mins(jst(2027, 1, 20, 23, 0), 120), &[]), vec![PlanProblem::OutsideNight]);
+        assert_eq!(
+            check_plan(&rules(), now, mins(jst(2027, 1, 20, 5, 0), 120), &[]),
+            vec![PlanProblem::OutsideNight]
+        );
+        assert_eq!(
+            check_plan(&rules(), now, mins(jst(2027, 1, 20, 23, 0), 120), &[]),
+            vec![PlanProblem::OutsideNight]
+        );
         // A night that crosses midnight (22:00–06:00) holds 23:00–01:00.
-        let late = PlanRules { night_start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(), ..rules() };
+        let late = PlanRules {
+            night_start: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            ..rules()
+        };
         assert!(check_plan(&late, now, mins(jst(2027, 1, 20, 23, 0), 120), &[]).is_empty());
         assert!(check_plan(&late, now, mins(jst(2027, 1, 21, 1, 0), 120), &[]).is_empty());
         assert_eq!(
-            check_plan(&rules(), now, UtcInterval::new(jst(2027, 1, 20, 3, 0), jst(2027, 1, 20, 2, 0)), &[]),
+            check_plan(
+                &rules(),
+                now,
+                UtcInterval::new(jst(2027, 1, 20, 3, 0), jst(2027, 1, 20, 2, 0)),
+                &[]
+            ),
             vec![PlanProblem::EndsBeforeStart]
         );
     }
@@ -542,14 +574,25 @@ mod plan_tests {
     #[test]
     fn r_mnt_2_the_cap_follows_local_months_in_a_dst_zone() {
         // New York: a window on the night DST starts (2027-03-14) still counts in March.
-        let ny = PlanRules { tz: chrono_tz::America::New_York, ..rules() };
+        let ny = PlanRules {
+            tz: chrono_tz::America::New_York,
+            ..rules()
+        };
         let now = Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap();
-        let start = chrono_tz::America::New_York.with_ymd_and_hms(2027, 3, 14, 1, 0, 0).unwrap().with_timezone(&Utc);
+        let start = chrono_tz::America::New_York
+            .with_ymd_and_hms(2027, 3, 14, 1, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
         let existing = [mins(start - TimeDelta::days(7), 90)];
         let problems = check_plan(&ny, now, mins(start, 60), &existing);
         assert_eq!(
             problems,
-            vec![PlanProblem::OverCap { year: 2027, month: 3, planned_minutes: 150, cap_minutes: 120 }]
+            vec![PlanProblem::OverCap {
+                year: 2027,
+                month: 3,
+                planned_minutes: 150,
+                cap_minutes: 120
+            }]
         );
     }
 }

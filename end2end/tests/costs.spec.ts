@@ -2,35 +2,8 @@
 // one bad line and sees its line number and nothing imported, fixes it,
 // crosses 80 % and sees exactly one alert; a viewer sees the chart and no
 // edit controls.
-import { test, expect, Page, ConsoleMessage } from "@playwright/test";
-
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("response", (r) => {
-    if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("console", (m: ConsoleMessage) => {
-    if (/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
-    if (m.type() === "error" || (m.type() === "warning" && /hydrat/i.test(m.text()))) {
-      errors.push(`${m.type()}: ${m.text()}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function login(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel(/User name|ユーザー名/).fill(username);
-  await page.getByLabel(/^Password$|^パスワード$/).fill(password);
-  await page.getByTestId("login-submit").click();
-  await expect(page.getByTestId("current-user")).toBeVisible();
-}
+import { test, expect, Page } from "@playwright/test";
+import { hydrated, login, watchConsole } from "./helpers";
 
 /** Entries of the month shown, as the table (or its empty state) reports them. */
 async function entriesTotal(page: Page): Promise<number> {

@@ -1,5 +1,5 @@
 //! Background jobs inside the server process. Each is safe with several
 //! opsdeck processes on one database (row claims or advisory locks).
 
-pub mod outbox;
 pub mod maintenance;
+pub mod outbox;

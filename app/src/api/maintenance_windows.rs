@@ -36,7 +36,10 @@ pub async fn load_planning() -> Result<PlanningView, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn month_start(now: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+fn month_start(
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> chrono::DateTime<chrono::Utc> {
     use chrono::Datelike;
     let local = now.with_timezone(&tz).date_naive();
     chrono::NaiveDate::from_ymd_opt(local.year(), local.month(), 1)
@@ -59,20 +62,34 @@ async fn checked(
     let tz = call.ctx.time_zone;
     let mut check = crate::validate::Check::default();
     let start = crate::time::parse_local(start, tz);
-    check.field("start", match &start {
-        Ok(None) => Some(Msg::ErrRequired),
-        Err(m) => Some(*m),
-        Ok(Some(_)) => None,
-    });
-    let minutes = duration_minutes.trim().parse::<i64>().ok().filter(|m| (1..=24 * 60).contains(m));
-    check.field("duration_minutes", minutes.is_none().then_some(Msg::ErrNumberRange));
+    check.field(
+        "start",
+        match &start {
+            Ok(None) => Some(Msg::ErrRequired),
+            Err(m) => Some(*m),
+            Ok(Some(_)) => None,
+        },
+    );
+    let minutes = duration_minutes
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (1..=24 * 60).contains(m));
+    check.field(
+        "duration_minutes",
+        minutes.is_none().then_some(Msg::ErrNumberRange),
+    );
     check.field("reason", crate::validate::required_text(reason, 500));
-    check.field("override_reason", (override_reason.chars().count() > 500).then_some(Msg::ErrTooLong));
+    check.field(
+        "override_reason",
+        (override_reason.chars().count() > 500).then_some(Msg::ErrTooLong),
+    );
     check.finish()?;
     let (Ok(Some(start)), Some(minutes)) = (start, minutes) else {
         return Err(AppError::Internal);
     };
-    let window = opsdeck::interval::UtcInterval::new(start, start + chrono::TimeDelta::minutes(minutes));
+    let window =
+        opsdeck::interval::UtcInterval::new(start, start + chrono::TimeDelta::minutes(minutes));
     let s = crate::store::maintenance_windows::settings(&call.ctx.pool, tz).await?;
     // Everything planned in the months the window touches (a month is at most 31 days).
     let others = crate::store::maintenance_windows::intervals(
@@ -85,7 +102,10 @@ async fn checked(
     let is_admin = call.user()?.can(Access::ADMIN);
     let override_reason = override_reason.trim();
     if !override_reason.is_empty() && !is_admin {
-        return Err(AppError::field("override_reason", Msg::ErrOverrideAdminOnly));
+        return Err(AppError::field(
+            "override_reason",
+            Msg::ErrOverrideAdminOnly,
+        ));
     }
     let mut check = crate::validate::Check::default();
     let mut warnings = Vec::new();
@@ -105,7 +125,12 @@ async fn checked(
                 s.view.night_start,
                 s.view.night_end
             )),
-            PlanProblem::OverCap { year, month, planned_minutes, cap_minutes } => {
+            PlanProblem::OverCap {
+                year,
+                month,
+                planned_minutes,
+                cap_minutes,
+            } => {
                 if override_reason.is_empty() {
                     check.field("duration_minutes", Some(Msg::ErrMaintenanceOverCap));
                 } else {
@@ -118,7 +143,11 @@ async fn checked(
         }
     }
     check.finish()?;
-    Ok((window, overridden.then(|| override_reason.to_string()), warnings))
+    Ok((
+        window,
+        overridden.then(|| override_reason.to_string()),
+        warnings,
+    ))
 }
 
 /// Plans a one-off window: start in the display zone (`YYYY-MM-DDTHH:MM`), length in minutes, reason.
@@ -130,11 +159,25 @@ pub async fn plan_window(
     #[server(default)] override_reason: String,
 ) -> Result<PlanOutcome, AppError> {
     rpc(Access::AnyOf(&[Role::Operator]), |call| async move {
-        let (window, overridden, warnings) =
-            checked(&call, None, &start, &duration_minutes, &reason, &override_reason).await?;
+        let (window, overridden, warnings) = checked(
+            &call,
+            None,
+            &start,
+            &duration_minutes,
+            &reason,
+            &override_reason,
+        )
+        .await?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
-        let id = crate::store::maintenance_windows::plan(&mut tx, &actor, window, reason.trim(), overridden.as_deref()).await?;
+        let id = crate::store::maintenance_windows::plan(
+            &mut tx,
+            &actor,
+            window,
+            reason.trim(),
+            overridden.as_deref(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(PlanOutcome { id, warnings })
     })
@@ -151,11 +194,27 @@ pub async fn reschedule_window(
     #[server(default)] override_reason: String,
 ) -> Result<PlanOutcome, AppError> {
     rpc(Access::AnyOf(&[Role::Operator]), |call| async move {
-        let (window, overridden, warnings) =
-            checked(&call, Some(id), &start, &duration_minutes, &reason, &override_reason).await?;
+        let (window, overridden, warnings) = checked(
+            &call,
+            Some(id),
+            &start,
+            &duration_minutes,
+            &reason,
+            &override_reason,
+        )
+        .await?;
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
-        if !crate::store::maintenance_windows::reschedule(&mut tx, &actor, id, window, reason.trim(), overridden.as_deref()).await? {
+        if !crate::store::maintenance_windows::reschedule(
+            &mut tx,
+            &actor,
+            id,
+            window,
+            reason.trim(),
+            overridden.as_deref(),
+        )
+        .await?
+        {
             return Err(AppError::NotFound);
         }
         tx.commit().await?;
@@ -186,7 +245,9 @@ pub async fn tick_task(window_id: i64, key: String, done: bool) -> Result<(), Ap
     rpc(Access::AnyOf(&[Role::Operator]), |call| async move {
         let actor = Actor::user(call.user()?);
         let mut tx = call.ctx.pool.begin().await?;
-        match crate::store::maintenance_windows::tick(&mut tx, &actor, window_id, &key, done).await? {
+        match crate::store::maintenance_windows::tick(&mut tx, &actor, window_id, &key, done)
+            .await?
+        {
             Tick::Done => {}
             Tick::NotFound => return Err(AppError::NotFound),
             Tick::NotStarted => return Err(AppError::field("task", Msg::ErrWindowNotStarted)),
@@ -201,9 +262,15 @@ pub async fn tick_task(window_id: i64, key: String, done: bool) -> Result<(), Ap
 #[server(prefix = "/rpc", endpoint = "maintenance/housekeeping")]
 pub async fn run_housekeeping() -> Result<HousekeepingView, AppError> {
     rpc(Access::AnyOf(&[Role::Operator]), |call| async move {
-        let s = crate::store::maintenance_windows::settings(&call.ctx.pool, call.ctx.time_zone).await?;
+        let s =
+            crate::store::maintenance_windows::settings(&call.ctx.pool, call.ctx.time_zone).await?;
         let by = call.user()?.username.clone();
-        Ok(crate::store::maintenance_windows::housekeeping(&call.ctx.pool, s.activity_retention_days, &by).await?)
+        Ok(crate::store::maintenance_windows::housekeeping(
+            &call.ctx.pool,
+            s.activity_retention_days,
+            &by,
+        )
+        .await?)
     })
     .await
 }
@@ -220,17 +287,34 @@ pub async fn save_planning_settings(
 ) -> Result<(), AppError> {
     rpc(Access::ADMIN, |call| async move {
         let mut check = crate::validate::Check::default();
-        let num = |s: &str, lo: i32, hi: i32| s.trim().parse::<i32>().ok().filter(|v| (lo..=hi).contains(v));
+        let num = |s: &str, lo: i32, hi: i32| {
+            s.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|v| (lo..=hi).contains(v))
+        };
         let cap = num(&monthly_cap_minutes, 0, 44_640);
         let notice = num(&min_notice_days, 0, 60);
         let announce = num(&announce_days_before, 0, 60);
         let retention = num(&activity_retention_days, 7, 3650);
         let time = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
         let (ns, ne) = (time(&night_start), time(&night_end));
-        check.field("monthly_cap_minutes", cap.is_none().then_some(Msg::ErrNumberRange));
-        check.field("min_notice_days", notice.is_none().then_some(Msg::ErrNumberRange));
-        check.field("announce_days_before", announce.is_none().then_some(Msg::ErrNumberRange));
-        check.field("activity_retention_days", retention.is_none().then_some(Msg::ErrNumberRange));
+        check.field(
+            "monthly_cap_minutes",
+            cap.is_none().then_some(Msg::ErrNumberRange),
+        );
+        check.field(
+            "min_notice_days",
+            notice.is_none().then_some(Msg::ErrNumberRange),
+        );
+        check.field(
+            "announce_days_before",
+            announce.is_none().then_some(Msg::ErrNumberRange),
+        );
+        check.field(
+            "activity_retention_days",
+            retention.is_none().then_some(Msg::ErrNumberRange),
+        );
         check.field("night_start", ns.is_none().then_some(Msg::ErrTime));
         check.field("night_end", ne.is_none().then_some(Msg::ErrTime));
         check.finish()?;

@@ -40,7 +40,11 @@ pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
                 .map(|w| (w.interval.start, w.interval.end, w.announce_at))
         };
         let (window, announce_at, announced_at) = match &next {
-            Some(w) => (Some((w.starts_at, w.ends_at)), Some(w.announce_at), w.announced_at),
+            Some(w) => (
+                Some((w.starts_at, w.ends_at)),
+                Some(w.announce_at),
+                w.announced_at,
+            ),
             None => match fallback() {
                 Some((s, e, a)) => (Some((s, e)), Some(a), None),
                 None => (None, None, None),

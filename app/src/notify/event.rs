@@ -207,10 +207,26 @@ impl Event {
                     "changed" => ("日時変更", "moved"),
                     _ => ("予定", "planned"),
                 };
-                let reason_ja = if reason.is_empty() { "定期メンテナンス".to_string() } else { reason.clone() };
-                let reason_en = if reason.is_empty() { "monthly maintenance".to_string() } else { reason.clone() };
-                let q_ja = if *quarterly { "（四半期作業を含む）" } else { "" };
-                let q_en = if *quarterly { " (with the quarterly tasks)" } else { "" };
+                let reason_ja = if reason.is_empty() {
+                    "定期メンテナンス".to_string()
+                } else {
+                    reason.clone()
+                };
+                let reason_en = if reason.is_empty() {
+                    "monthly maintenance".to_string()
+                } else {
+                    reason.clone()
+                };
+                let q_ja = if *quarterly {
+                    "（四半期作業を含む）"
+                } else {
+                    ""
+                };
+                let q_en = if *quarterly {
+                    " (with the quarterly tasks)"
+                } else {
+                    ""
+                };
                 if ja {
                     (
                         format!("計画メンテナンスのお知らせ（{what_ja}）: {starts} – {ends}"),

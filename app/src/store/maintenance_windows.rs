@@ -215,18 +215,23 @@ pub async fn usage<'e>(
     to: DateTime<Utc>,
 ) -> Result<Vec<MonthUsageView>, sqlx::Error> {
     let all = intervals(db, from, to, None).await?;
-    Ok(mw::monthly_usage(&all, s.rules.tz, s.rules.monthly_cap_minutes)
-        .into_iter()
-        .map(|u| MonthUsageView {
-            year: u.year,
-            month: u.month,
-            planned_minutes: u.planned_seconds / 60,
-            cap_minutes: u.cap_seconds / 60,
-        })
-        .collect())
+    Ok(
+        mw::monthly_usage(&all, s.rules.tz, s.rules.monthly_cap_minutes)
+            .into_iter()
+            .map(|u| MonthUsageView {
+                year: u.year,
+                month: u.month,
+                planned_minutes: u.planned_seconds / 60,
+                cap_minutes: u.cap_seconds / 60,
+            })
+            .collect(),
+    )
 }
 
-async fn window_json(conn: &mut PgConnection, id: i64) -> Result<Option<serde_json::Value>, sqlx::Error> {
+async fn window_json(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT json_build_object('id', id, 'kind', kind, 'starts_at', starts_at, 'ends_at', ends_at, \
          'reason', reason, 'status', status, 'revision', revision, 'override_reason', override_reason)::jsonb \
@@ -257,7 +262,15 @@ pub async fn plan(
     .fetch_one(&mut *conn)
     .await?;
     let after = window_json(conn, id).await?;
-    audit::append(conn, actor, "maintenance_window.plan", &format!("maintenance_window:{id}"), None, after).await?;
+    audit::append(
+        conn,
+        actor,
+        "maintenance_window.plan",
+        &format!("maintenance_window:{id}"),
+        None,
+        after,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -286,7 +299,15 @@ pub async fn reschedule(
         == 1;
     if changed {
         let after = window_json(conn, id).await?;
-        audit::append(conn, actor, "maintenance_window.reschedule", &format!("maintenance_window:{id}"), before, after).await?;
+        audit::append(
+            conn,
+            actor,
+            "maintenance_window.reschedule",
+            &format!("maintenance_window:{id}"),
+            before,
+            after,
+        )
+        .await?;
     }
     Ok(changed)
 }
@@ -305,7 +326,15 @@ pub async fn cancel(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<b
         == 1;
     if changed {
         let after = window_json(conn, id).await?;
-        audit::append(conn, actor, "maintenance_window.cancel", &format!("maintenance_window:{id}"), before, after).await?;
+        audit::append(
+            conn,
+            actor,
+            "maintenance_window.cancel",
+            &format!("maintenance_window:{id}"),
+            before,
+            after,
+        )
+        .await?;
     }
     Ok(changed)
 }
@@ -352,7 +381,11 @@ pub async fn tick(
     audit::append(
         conn,
         actor,
-        if done { "maintenance_task.done" } else { "maintenance_task.undone" },
+        if done {
+            "maintenance_task.done"
+        } else {
+            "maintenance_task.undone"
+        },
         &format!("maintenance_window:{window_id}/{key}"),
         None,
         Some(json!({"task": key, "done": done})),
@@ -441,7 +474,11 @@ pub const SCHEDULER_LOCK: i64 = 0x6f70_7364_6d6e_7431; // "opsdmnt1"
 /// One scheduler pass: generate windows and send due announcements, under a
 /// transaction-scoped advisory lock so two processes never work at once.
 /// Returns `None` when another process holds the lock.
-pub async fn scheduler_pass(pool: &PgPool, tz: Tz, now: DateTime<Utc>) -> Result<Option<(usize, usize)>, sqlx::Error> {
+pub async fn scheduler_pass(
+    pool: &PgPool,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize)>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
         .bind(SCHEDULER_LOCK)
@@ -470,11 +507,16 @@ const PURGED: [(&str, &str); 4] = [
 
 /// Deletes opsdeck's own activity data older than the retention, runs
 /// `ANALYZE`, and records the run with its counts.
-pub async fn housekeeping(pool: &PgPool, retention_days: i32, started_by: &str) -> Result<HousekeepingView, sqlx::Error> {
-    let run_id: i64 = sqlx::query_scalar("INSERT INTO housekeeping_runs (started_by) VALUES ($1) RETURNING id")
-        .bind(started_by)
-        .fetch_one(pool)
-        .await?;
+pub async fn housekeeping(
+    pool: &PgPool,
+    retention_days: i32,
+    started_by: &str,
+) -> Result<HousekeepingView, sqlx::Error> {
+    let run_id: i64 =
+        sqlx::query_scalar("INSERT INTO housekeeping_runs (started_by) VALUES ($1) RETURNING id")
+            .bind(started_by)
+            .fetch_one(pool)
+            .await?;
     let result: Result<Vec<(String, i64)>, sqlx::Error> = async {
         let mut counts = Vec::new();
         let mut tx = pool.begin().await?;
@@ -495,7 +537,14 @@ pub async fn housekeeping(pool: &PgPool, retention_days: i32, started_by: &str) 
     }
     .await;
     let (ok, deleted, error) = match &result {
-        Ok(c) => (true, json!(c.iter().map(|(t, n)| (t.clone(), *n)).collect::<std::collections::BTreeMap<_, _>>()), None),
+        Ok(c) => (
+            true,
+            json!(c
+                .iter()
+                .map(|(t, n)| (t.clone(), *n))
+                .collect::<std::collections::BTreeMap<_, _>>()),
+            None,
+        ),
         Err(e) => (false, json!({}), Some(e.to_string())),
     };
     sqlx::query("UPDATE housekeeping_runs SET finished_at = now(), ok = $2, deleted = $3, error = $4 WHERE id = $1")
@@ -514,7 +563,11 @@ pub async fn housekeeping(pool: &PgPool, retention_days: i32, started_by: &str) 
 
 /// Runs housekeeping if none started in the last `every_hours`; safe with
 /// several processes (advisory lock held for the check and the run record).
-pub async fn housekeeping_if_due(pool: &PgPool, every_hours: i32, tz: Tz) -> Result<Option<HousekeepingView>, sqlx::Error> {
+pub async fn housekeeping_if_due(
+    pool: &PgPool,
+    every_hours: i32,
+    tz: Tz,
+) -> Result<Option<HousekeepingView>, sqlx::Error> {
     let mut lock = pool.acquire().await?;
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(SCHEDULER_LOCK + 1)
@@ -545,7 +598,10 @@ pub async fn housekeeping_if_due(pool: &PgPool, every_hours: i32, tz: Tz) -> Res
 }
 
 /// The latest housekeeping runs.
-pub async fn housekeeping_runs(pool: &PgPool, limit: i64) -> Result<Vec<HousekeepingView>, sqlx::Error> {
+pub async fn housekeeping_runs(
+    pool: &PgPool,
+    limit: i64,
+) -> Result<Vec<HousekeepingView>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, started_at, finished_at, ok, deleted, error, started_by FROM housekeeping_runs \
          ORDER BY started_at DESC, id DESC LIMIT $1",
@@ -558,7 +614,11 @@ pub async fn housekeeping_runs(pool: &PgPool, limit: i64) -> Result<Vec<Housekee
             let deleted: serde_json::Value = r.try_get("deleted")?;
             let deleted = deleted
                 .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_i64().unwrap_or(0))).collect())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_i64().unwrap_or(0)))
+                        .collect()
+                })
                 .unwrap_or_default();
             Ok(HousekeepingView {
                 id: r.try_get("id")?,
@@ -574,10 +634,17 @@ pub async fn housekeeping_runs(pool: &PgPool, limit: i64) -> Result<Vec<Housekee
 }
 
 /// Updates the planning settings; audited.
-pub async fn save_settings(conn: &mut PgConnection, actor: &Actor, v: &PlanningSettings, night_start: NaiveTime, night_end: NaiveTime) -> Result<(), sqlx::Error> {
-    let before: Option<serde_json::Value> = sqlx::query_scalar("SELECT to_jsonb(s) FROM maintenance_settings s WHERE singleton")
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn save_settings(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    v: &PlanningSettings,
+    night_start: NaiveTime,
+    night_end: NaiveTime,
+) -> Result<(), sqlx::Error> {
+    let before: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT to_jsonb(s) FROM maintenance_settings s WHERE singleton")
+            .fetch_optional(&mut *conn)
+            .await?;
     sqlx::query(
         "UPDATE maintenance_settings SET monthly_cap_minutes = $1, min_notice_days = $2, announce_days_before = $3, \
          night_start = $4, night_end = $5, activity_retention_days = $6 WHERE singleton",
@@ -590,8 +657,17 @@ pub async fn save_settings(conn: &mut PgConnection, actor: &Actor, v: &PlanningS
     .bind(v.activity_retention_days)
     .execute(&mut *conn)
     .await?;
-    let after: Option<serde_json::Value> = sqlx::query_scalar("SELECT to_jsonb(s) FROM maintenance_settings s WHERE singleton")
-        .fetch_optional(&mut *conn)
-        .await?;
-    audit::append(conn, actor, "maintenance_settings.update", "maintenance_settings", before, after).await
+    let after: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT to_jsonb(s) FROM maintenance_settings s WHERE singleton")
+            .fetch_optional(&mut *conn)
+            .await?;
+    audit::append(
+        conn,
+        actor,
+        "maintenance_settings.update",
+        "maintenance_settings",
+        before,
+        after,
+    )
+    .await
 }

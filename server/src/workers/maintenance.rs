@@ -24,7 +24,9 @@ pub fn spawn(pool: PgPool, tz: Tz, every: Duration) -> tokio::task::JoinHandle<(
                 Err(e) => tracing::warn!(error = %e, "maintenance scheduler pass failed"),
             }
             match store::housekeeping_if_due(&pool, 23, tz).await {
-                Ok(Some(run)) => tracing::info!(run = run.id, deleted = ?run.deleted, "housekeeping done"),
+                Ok(Some(run)) => {
+                    tracing::info!(run = run.id, deleted = ?run.deleted, "housekeeping done")
+                }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }

@@ -40,7 +40,7 @@ impl Default for OutboxSettings {
             base_backoff: Duration::from_secs(10),
             max_backoff: Duration::from_secs(3600),
             give_up_after: Duration::from_secs(24 * 3600),
-            per_channel: 256,
+            per_channel: 512,
             poll: Duration::from_millis(500),
             attempt_timeout: Duration::from_secs(10),
         }
@@ -88,15 +88,19 @@ async fn run(pool: PgPool, sender: Sender, settings: OutboxSettings) {
     listen(pool.clone(), wake.clone());
     let busy: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let sender = Arc::new(sender);
-    // A batch is sent in at most WAVES_PER_BATCH rounds of attempts.
-    let waves = u32::try_from(store::WAVES_PER_BATCH).unwrap_or(8);
-    let claim_secs = (settings.attempt_timeout * waves + Duration::from_secs(30)).as_secs_f64();
+    // A claim lasts three attempt timeouts and a margin; a send that could
+    // not finish inside it is not started (its delivery is released instead),
+    // so a worker that dies lets its claims lapse within a minute or so.
+    let claim = settings.attempt_timeout * 3 + Duration::from_secs(30);
+    let claim_secs = claim.as_secs_f64();
     loop {
         let busy_now: Vec<i64> = busy
             .lock()
             .map(|b| b.iter().copied().collect())
             .unwrap_or_default();
         let token = claim_token();
+        let send_until =
+            std::time::Instant::now() + claim - settings.attempt_timeout - Duration::from_secs(10);
         let claimed =
             store::claim_due(&pool, &busy_now, settings.per_channel, claim_secs, &token).await;
         match claimed {
@@ -115,11 +119,23 @@ async fn run(pool: PgPool, sender: Sender, settings: OutboxSettings) {
                     );
                     tokio::spawn(async move {
                         let channel = batch.target.id;
-                        deliver(&pool, &sender, batch, &token, &settings).await;
+                        let name = batch.target.name.clone();
+                        let (finished, released) =
+                            deliver(&sender, batch, &settings, send_until).await;
+                        // The channel may take its next batch while this one is
+                        // recorded: these rows stay claimed until then, so the
+                        // database work overlaps the next batch's sending.
                         if let Ok(mut b) = busy.lock() {
                             b.remove(&channel);
                         }
                         wake.notify_one();
+                        if let Err(e) = store::record(&pool, &token, &finished).await {
+                            // The claims lapse and the deliveries are tried again: at least once, not lost.
+                            tracing::error!(error = %e, channel = %name, "outbox: recording outcomes failed");
+                        }
+                        if let Err(e) = store::release(&pool, &token, &released).await {
+                            tracing::warn!(error = %e, channel = %name, "outbox: releasing unsent deliveries failed");
+                        }
                     });
                 }
             }
@@ -137,14 +153,14 @@ async fn run(pool: PgPool, sender: Sender, settings: OutboxSettings) {
     }
 }
 
-/// Sends one channel's claimed deliveries concurrently and records the outcomes.
+/// Sends one channel's claimed deliveries concurrently; returns the outcomes
+/// to record and the deliveries not sent because the claim would run out.
 async fn deliver(
-    pool: &PgPool,
     sender: &Arc<Sender>,
     batch: store::ClaimedBatch,
-    token: &str,
     settings: &OutboxSettings,
-) {
+    send_until: std::time::Instant,
+) -> (Vec<Finished>, Vec<i64>) {
     let target = Arc::new(batch.target);
     // At most max_in_flight sends to this channel at once.
     let slots = Arc::new(tokio::sync::Semaphore::new(target.max_in_flight));
@@ -153,13 +169,21 @@ async fn deliver(
         let (sender, target, slots) = (sender.clone(), target.clone(), slots.clone());
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await;
+            if std::time::Instant::now() > send_until {
+                return (d, None);
+            }
             let outcome = sender.send(&target, &d.message).await;
-            (d, outcome)
+            (d, Some(outcome))
         });
     }
     let mut finished = Vec::new();
+    let mut released = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((d, outcome)) = joined else { continue };
+        let Some(outcome) = outcome else {
+            released.push(d.delivery_id);
+            continue;
+        };
         let retry_at = if outcome.ok {
             None
         } else {
@@ -190,8 +214,5 @@ async fn deliver(
             retry_at,
         });
     }
-    if let Err(e) = store::record(pool, token, &finished).await {
-        // The claims lapse and the deliveries are tried again: at least once, not lost.
-        tracing::error!(error = %e, channel = %target.name, "outbox: recording outcomes failed");
-    }
+    (finished, released)
 }

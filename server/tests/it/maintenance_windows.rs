@@ -12,6 +12,15 @@ use sqlx::PgPool;
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Tokyo;
 
+/// A generated window: local day, start, end, quarterly, number of tasks.
+type GeneratedRow = (
+    chrono::NaiveDate,
+    chrono::DateTime<Utc>,
+    chrono::DateTime<Utc>,
+    bool,
+    i64,
+);
+
 /// `YYYY-MM-DDTHH:MM` in Tokyo, for the form.
 fn local_input(t: chrono::DateTime<Utc>) -> String {
     t.with_timezone(&TZ).format("%Y-%m-%dT%H:%M").to_string()
@@ -25,7 +34,9 @@ fn night_in(months: u32) -> chrono::DateTime<Utc> {
         m -= 12;
         y += 1;
     }
-    TZ.with_ymd_and_hms(y, m, 20, 1, 0, 0).unwrap().with_timezone(&Utc)
+    TZ.with_ymd_and_hms(y, m, 20, 1, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 async fn messages_of_kind(pool: &PgPool, kind: &str) -> Vec<serde_json::Value> {
@@ -39,11 +50,17 @@ async fn messages_of_kind(pool: &PgPool, kind: &str) -> Vec<serde_json::Value> {
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn monthly_windows_are_generated_a_year_ahead_once_with_their_tasks_r_mnt_1(pool: PgPool) {
     let now = Utc::now();
-    let (generated, _) = store::scheduler_pass(&pool, TZ, now).await.unwrap().unwrap();
+    let (generated, _) = store::scheduler_pass(&pool, TZ, now)
+        .await
+        .unwrap()
+        .unwrap();
     assert!((12..=14).contains(&generated), "{generated}");
-    let (again, _) = store::scheduler_pass(&pool, TZ, now).await.unwrap().unwrap();
+    let (again, _) = store::scheduler_pass(&pool, TZ, now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again, 0, "a second pass generates nothing");
-    let rows: Vec<(chrono::NaiveDate, chrono::DateTime<Utc>, chrono::DateTime<Utc>, bool, i64)> = sqlx::query_as(
+    let rows: Vec<GeneratedRow> = sqlx::query_as(
         "SELECT w.local_date, w.starts_at, w.ends_at, w.quarterly, \
          (SELECT count(*) FROM maintenance_window_tasks t WHERE t.window_id = w.id) \
          FROM maintenance_windows w WHERE kind = 'monthly' ORDER BY starts_at",
@@ -55,7 +72,10 @@ async fn monthly_windows_are_generated_a_year_ahead_once_with_their_tasks_r_mnt_
         // The first Sunday, 02:00–04:00 Tokyo.
         assert_eq!(date.weekday(), chrono::Weekday::Sun);
         assert!(date.day() <= 7);
-        assert_eq!(start.with_timezone(&TZ).format("%H:%M").to_string(), "02:00");
+        assert_eq!(
+            start.with_timezone(&TZ).format("%H:%M").to_string(),
+            "02:00"
+        );
         assert_eq!(end - start, TimeDelta::hours(2));
         assert_eq!(quarterly, [1, 4, 7, 10].contains(&date.month()));
         assert_eq!(tasks, if quarterly { 9 } else { 5 });
@@ -67,9 +87,15 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
     create_user(&pool, "vic", &[Role::Viewer]).await;
     let start = Utc::now() + TimeDelta::days(3);
     let mut tx = pool.begin().await.unwrap();
-    let id = store::plan(&mut tx, &Actor::system(), UtcInterval::new(start, start + TimeDelta::hours(1)), "DB upgrade", None)
-        .await
-        .unwrap();
+    let id = store::plan(
+        &mut tx,
+        &Actor::system(),
+        UtcInterval::new(start, start + TimeDelta::hours(1)),
+        "DB upgrade",
+        None,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let other = sqlx::postgres::PgPoolOptions::new()
         .max_connections(3)
@@ -79,7 +105,10 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
     // Two processes at the same moment, several times over.
     for _ in 0..3 {
         let now = Utc::now();
-        let (a, b) = tokio::join!(store::scheduler_pass(&pool, TZ, now), store::scheduler_pass(&other, TZ, now));
+        let (a, b) = tokio::join!(
+            store::scheduler_pass(&pool, TZ, now),
+            store::scheduler_pass(&other, TZ, now)
+        );
         a.unwrap();
         b.unwrap();
     }
@@ -90,7 +119,10 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
             .map(|e| e["what"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(ours(messages_of_kind(&pool, "maintenance.window").await), vec!["announced"]);
+    assert_eq!(
+        ours(messages_of_kind(&pool, "maintenance.window").await),
+        vec!["announced"]
+    );
     // Stakeholders (every role) find it in their inbox.
     let inbox: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM inbox_items i JOIN users u ON u.id = i.user_id \
@@ -105,9 +137,16 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
     // Moved: announced again as changed; cancelled: announced as cancelled; each once.
     let mut tx = pool.begin().await.unwrap();
     let later = start + TimeDelta::days(1);
-    store::reschedule(&mut tx, &Actor::system(), id, UtcInterval::new(later, later + TimeDelta::hours(1)), "DB upgrade", None)
-        .await
-        .unwrap();
+    store::reschedule(
+        &mut tx,
+        &Actor::system(),
+        id,
+        UtcInterval::new(later, later + TimeDelta::hours(1)),
+        "DB upgrade",
+        None,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     store::scheduler_pass(&pool, TZ, Utc::now()).await.unwrap();
     store::scheduler_pass(&other, TZ, Utc::now()).await.unwrap();
@@ -123,9 +162,15 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
     // A window further out than the notice is not announced yet.
     let far = Utc::now() + TimeDelta::days(20);
     let mut tx = pool.begin().await.unwrap();
-    let far_id = store::plan(&mut tx, &Actor::system(), UtcInterval::new(far, far + TimeDelta::hours(1)), "later", None)
-        .await
-        .unwrap();
+    let far_id = store::plan(
+        &mut tx,
+        &Actor::system(),
+        UtcInterval::new(far, far + TimeDelta::hours(1)),
+        "later",
+        None,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     store::scheduler_pass(&pool, TZ, Utc::now()).await.unwrap();
     let far_events: Vec<serde_json::Value> = messages_of_kind(&pool, "maintenance.window")
@@ -136,7 +181,13 @@ async fn a_window_is_announced_to_stakeholders_once_even_with_two_schedulers_r_m
     assert!(far_events.is_empty());
 }
 
-async fn plan(app: &TestApp, client: &reqwest::Client, start: chrono::DateTime<Utc>, minutes: &str, override_reason: &str) -> reqwest::Response {
+async fn plan(
+    app: &TestApp,
+    client: &reqwest::Client,
+    start: chrono::DateTime<Utc>,
+    minutes: &str,
+    override_reason: &str,
+) -> reqwest::Response {
     app.rpc(
         client,
         "/rpc/maintenance/plan",
@@ -163,27 +214,58 @@ async fn the_server_refuses_plans_that_break_the_cap_or_the_notice_r_mnt_2(pool:
     let res = plan(&app, &op, night, "60", "").await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     // … then 90 more in the same month: over the 120-minute cap, refused with the reason.
-    let (status, err) = app_error(plan(&app, &op, night + TimeDelta::days(2), "90", "").await).await;
+    let (status, err) =
+        app_error(plan(&app, &op, night + TimeDelta::days(2), "90", "").await).await;
     assert_eq!(status, 422);
-    assert_eq!(err.for_field("duration_minutes"), Some(opsdeck_app::i18n::Msg::ErrMaintenanceOverCap));
+    assert_eq!(
+        err.for_field("duration_minutes"),
+        Some(opsdeck_app::i18n::Msg::ErrMaintenanceOverCap)
+    );
     // Too little notice.
     let soon = Utc::now() + TimeDelta::days(2);
     let (status, err) = app_error(plan(&app, &op, soon, "30", "").await).await;
     assert_eq!(status, 422);
-    assert_eq!(err.for_field("start"), Some(opsdeck_app::i18n::Msg::ErrMaintenanceNotice));
+    assert_eq!(
+        err.for_field("start"),
+        Some(opsdeck_app::i18n::Msg::ErrMaintenanceNotice)
+    );
     // Only an admin may override the cap, with a reason; it is recorded.
-    let (status, _) = app_error(plan(&app, &op, night + TimeDelta::days(2), "90", "vendor deadline").await).await;
+    let (status, _) = app_error(
+        plan(
+            &app,
+            &op,
+            night + TimeDelta::days(2),
+            "90",
+            "vendor deadline",
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     let admin = app.signed_in("admin").await;
-    let res = plan(&app, &admin, night + TimeDelta::days(2), "90", "vendor deadline").await;
+    let res = plan(
+        &app,
+        &admin,
+        night + TimeDelta::days(2),
+        "90",
+        "vendor deadline",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let outcome: serde_json::Value = res.json().await.unwrap();
-    assert!(outcome["warnings"][0].as_str().unwrap().contains("150 / 120"), "{outcome}");
-    let recorded: Option<String> = sqlx::query_scalar("SELECT override_reason FROM maintenance_windows WHERE id = $1")
-        .bind(outcome["id"].as_i64().unwrap())
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert!(
+        outcome["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("150 / 120"),
+        "{outcome}"
+    );
+    let recorded: Option<String> =
+        sqlx::query_scalar("SELECT override_reason FROM maintenance_windows WHERE id = $1")
+            .bind(outcome["id"].as_i64().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(recorded.as_deref(), Some("vendor deadline"));
     // Outside the night: saved, with a warning.
     let noon = night + TimeDelta::days(5) + TimeDelta::hours(11);
@@ -196,13 +278,20 @@ async fn the_server_refuses_plans_that_break_the_cap_or_the_notice_r_mnt_2(pool:
     assert!(!outcome["warnings"].as_array().unwrap().is_empty());
     // Viewers read but cannot plan.
     assert_eq!(plan(&app, &vic, night_in(5), "30", "").await.status(), 403);
-    let view: serde_json::Value = app.rpc(&vic, "/rpc/maintenance/planning", &[]).await.json().await.unwrap();
-    assert!(view["windows"].as_array().unwrap().len() >= 3);
-    // Every plan is audited.
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'maintenance_window.plan'")
-        .fetch_one(&pool)
+    let view: serde_json::Value = app
+        .rpc(&vic, "/rpc/maintenance/planning", &[])
+        .await
+        .json()
         .await
         .unwrap();
+    assert!(view["windows"].as_array().unwrap().len() >= 3);
+    // Every plan is audited.
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'maintenance_window.plan'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(audited, 3);
 }
 
@@ -233,7 +322,11 @@ async fn tasks_are_ticked_during_a_window_with_who_and_when(pool: PgPool) {
         let app_url = app.url.clone();
         async move {
             op.post(format!("{app_url}/rpc/maintenance/tick"))
-                .form(&[("window_id", id.to_string().as_str()), ("key", "log_rotation"), ("done", "true")])
+                .form(&[
+                    ("window_id", id.to_string().as_str()),
+                    ("key", "log_rotation"),
+                    ("done", "true"),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -250,7 +343,10 @@ async fn tasks_are_ticked_during_a_window_with_who_and_when(pool: PgPool) {
     assert!(at.is_some());
     let (status, err) = app_error(tick(later).await).await;
     assert_eq!(status, 422);
-    assert_eq!(err.for_field("task"), Some(opsdeck_app::i18n::Msg::ErrWindowNotStarted));
+    assert_eq!(
+        err.for_field("task"),
+        Some(opsdeck_app::i18n::Msg::ErrWindowNotStarted)
+    );
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
@@ -266,10 +362,12 @@ async fn housekeeping_purges_old_activity_and_records_its_counts_r_mnt_4(pool: P
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO login_failures (username, at) VALUES ('x', now() - interval '200 days')")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO login_failures (username, at) VALUES ('x', now() - interval '200 days')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let res = app.rpc(&op, "/rpc/maintenance/housekeeping", &[]).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let run: serde_json::Value = res.json().await.unwrap();
@@ -288,7 +386,15 @@ async fn housekeeping_purges_old_activity_and_records_its_counts_r_mnt_4(pool: P
         .unwrap();
     assert_eq!(left, vec!["recent"]);
     // The schedule does not run again within the day; the run is listed.
-    assert!(store::housekeeping_if_due(&pool, 23, TZ).await.unwrap().is_none());
-    let view: serde_json::Value = app.rpc(&op, "/rpc/maintenance/planning", &[]).await.json().await.unwrap();
+    assert!(store::housekeeping_if_due(&pool, 23, TZ)
+        .await
+        .unwrap()
+        .is_none());
+    let view: serde_json::Value = app
+        .rpc(&op, "/rpc/maintenance/planning", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["housekeeping"].as_array().unwrap().len(), 1);
 }

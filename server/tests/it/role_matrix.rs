@@ -147,7 +147,11 @@ const MATRIX: &[(&str, Who, Args)] = &[
     (
         "/rpc/maintenance/plan",
         Who::Roles(&[Role::Operator]),
-        &[("start", "not-a-time"), ("duration_minutes", "60"), ("reason", "x")],
+        &[
+            ("start", "not-a-time"),
+            ("duration_minutes", "60"),
+            ("reason", "x"),
+        ],
     ),
     (
         "/rpc/maintenance/reschedule",
@@ -169,7 +173,11 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Operator]),
         &[("window_id", "999999"), ("key", "x"), ("done", "true")],
     ),
-    ("/rpc/maintenance/housekeeping", Who::Roles(&[Role::Operator]), &[]),
+    (
+        "/rpc/maintenance/housekeeping",
+        Who::Roles(&[Role::Operator]),
+        &[],
+    ),
     (
         "/rpc/maintenance/save_settings",
         Who::Roles(&[Role::Admin]),

@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn every_maintenance_text_has_both_languages_r_ui_3() {
         for m in MaintMsg::ALL {
-            assert!(!m.text(Lang::En).is_empty() && !m.text(Lang::Ja).is_empty(), "{m:?}");
+            assert!(
+                !m.text(Lang::En).is_empty() && !m.text(Lang::Ja).is_empty(),
+                "{m:?}"
+            );
         }
     }
 }

@@ -24,7 +24,11 @@ fn mt(m: M) -> &'static str {
 
 fn span(w: &WindowView, tz: Tz) -> String {
     let end = w.ends_at.with_timezone(&tz);
-    format!("{} – {}", crate::time::format(w.starts_at, tz), end.format("%H:%M"))
+    format!(
+        "{} – {}",
+        crate::time::format(w.starts_at, tz),
+        end.format("%H:%M")
+    )
 }
 
 #[component]
@@ -64,7 +68,11 @@ fn Planning(
 ) -> impl IntoView {
     let lang = use_lang();
     let now = chrono::Utc::now();
-    let next = p.windows.iter().find(|w| w.status == "planned" && w.ends_at > now).cloned();
+    let next = p
+        .windows
+        .iter()
+        .find(|w| w.status == "planned" && w.ends_at > now)
+        .cloned();
     let answer = next.map(|w| {
         let announce = match w.announced_at {
             Some(t) => format!("{} {}", mt(M::AnnouncedAt), crate::time::format(t, tz)),
@@ -95,15 +103,24 @@ fn Planning(
         async move { tick_task(id, key, done).await }
     });
     Effect::new(move |_| {
-        if cancel.value().get().is_some_and(|r| r.is_ok()) || tick.value().get().is_some_and(|r| r.is_ok()) {
+        if cancel.value().get().is_some_and(|r| r.is_ok())
+            || tick.value().get().is_some_and(|r| r.is_ok())
+        {
             version.update(|v| *v += 1);
         }
     });
     let action_error = move || {
-        cancel.value().get().and_then(|r| r.err()).or_else(|| tick.value().get().and_then(|r| r.err())).map(|e| match e {
-            AppError::Validation(v) => v.iter().map(|f| tr(f.msg)).collect::<Vec<_>>().join(" "),
-            e => error_text(&e),
-        })
+        cancel
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| tick.value().get().and_then(|r| r.err()))
+            .map(|e| match e {
+                AppError::Validation(v) => {
+                    v.iter().map(|f| tr(f.msg)).collect::<Vec<_>>().join(" ")
+                }
+                e => error_text(&e),
+            })
     };
     let form = PlanFormState::new();
     let rows = p.windows.into_iter().map(|w| {
@@ -211,9 +228,21 @@ impl PlanFormState {
 
 #[component]
 fn PlanForm(admin: bool, version: RwSignal<u32>, form: PlanFormState) -> impl IntoView {
-    let PlanFormState { editing, start, minutes, reason, override_reason } = form;
+    let PlanFormState {
+        editing,
+        start,
+        minutes,
+        reason,
+        override_reason,
+    } = form;
     let plan = Action::new(move |_: &()| {
-        let args = (editing.get_untracked(), start.get_untracked(), minutes.get_untracked(), reason.get_untracked(), override_reason.get_untracked());
+        let args = (
+            editing.get_untracked(),
+            start.get_untracked(),
+            minutes.get_untracked(),
+            reason.get_untracked(),
+            override_reason.get_untracked(),
+        );
         async move {
             match args.0 {
                 Some(id) => reschedule_window(id, args.1, args.2, args.3, args.4).await,
@@ -228,10 +257,26 @@ fn PlanForm(admin: bool, version: RwSignal<u32>, form: PlanFormState) -> impl In
             version.update(|v| *v += 1);
         }
     });
-    let err = move |field: &'static str| move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(field)).map(tr);
-    let general = move || result.get().and_then(|r| r.err()).filter(|e| !matches!(e, AppError::Validation(_))).map(|e| error_text(&e));
+    let err = move |field: &'static str| {
+        move || {
+            result
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.for_field(field))
+                .map(tr)
+        }
+    };
+    let general = move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| !matches!(e, AppError::Validation(_)))
+            .map(|e| error_text(&e))
+    };
     let saved = move || match result.get() {
-        Some(Ok(PlanOutcome { warnings, .. })) => Some(format!("{} {}", mt(M::PlanSaved), warnings.join(" · "))),
+        Some(Ok(PlanOutcome { warnings, .. })) => {
+            Some(format!("{} {}", mt(M::PlanSaved), warnings.join(" · ")))
+        }
         _ => None,
     };
     let input = move |id: &'static str, label: M, kind: &'static str, value: RwSignal<String>| {
@@ -276,18 +321,30 @@ fn Housekeeping(
             version.update(|v| *v += 1);
         }
     });
-    let rows = runs.into_iter().map(|r| {
-        let deleted = r.deleted.iter().map(|(t, n)| format!("{t}: {n}")).collect::<Vec<_>>().join(", ");
-        let status = match r.ok { Some(true) => mt(M::Ok), Some(false) => mt(M::Failed), None => "…" };
-        view! {
-            <tr data-testid="housekeeping-row">
-                <td>{crate::time::format(r.started_at, tz)}</td>
-                <td>{status} {r.error.clone().map(|e| format!(": {e}"))}</td>
-                <td class="json">{deleted}</td>
-                <td>{r.started_by.clone()}</td>
-            </tr>
-        }
-    }).collect_view();
+    let rows = runs
+        .into_iter()
+        .map(|r| {
+            let deleted = r
+                .deleted
+                .iter()
+                .map(|(t, n)| format!("{t}: {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let status = match r.ok {
+                Some(true) => mt(M::Ok),
+                Some(false) => mt(M::Failed),
+                None => "…",
+            };
+            view! {
+                <tr data-testid="housekeeping-row">
+                    <td>{crate::time::format(r.started_at, tz)}</td>
+                    <td>{status} {r.error.clone().map(|e| format!(": {e}"))}</td>
+                    <td class="json">{deleted}</td>
+                    <td>{r.started_by.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <h3>{mt(M::Housekeeping)}</h3>
         <p class="muted">{mt(M::HousekeepingAnswer)} " " {mt(M::Retention)} ": " {retention}</p>
@@ -310,7 +367,10 @@ fn Housekeeping(
 }
 
 #[component]
-fn SettingsForm(settings: crate::model::maintenance::PlanningSettings, version: RwSignal<u32>) -> impl IntoView {
+fn SettingsForm(
+    settings: crate::model::maintenance::PlanningSettings,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let cap = RwSignal::new(settings.monthly_cap_minutes.to_string());
     let notice = RwSignal::new(settings.min_notice_days.to_string());
     let announce = RwSignal::new(settings.announce_days_before.to_string());
@@ -318,7 +378,14 @@ fn SettingsForm(settings: crate::model::maintenance::PlanningSettings, version: 
     let night_end = RwSignal::new(settings.night_end.clone());
     let retention = RwSignal::new(settings.activity_retention_days.to_string());
     let save = Action::new(move |_: &()| {
-        let a = (cap.get_untracked(), notice.get_untracked(), announce.get_untracked(), night_start.get_untracked(), night_end.get_untracked(), retention.get_untracked());
+        let a = (
+            cap.get_untracked(),
+            notice.get_untracked(),
+            announce.get_untracked(),
+            night_start.get_untracked(),
+            night_end.get_untracked(),
+            retention.get_untracked(),
+        );
         async move { save_planning_settings(a.0, a.1, a.2, a.3, a.4, a.5).await }
     });
     let result = save.value();
@@ -328,7 +395,13 @@ fn SettingsForm(settings: crate::model::maintenance::PlanningSettings, version: 
         }
     });
     let field = move |id: &'static str, label: M, value: RwSignal<String>| {
-        let err = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(id)).map(tr);
+        let err = move || {
+            result
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.for_field(id))
+                .map(tr)
+        };
         view! {
             <div class="field">
                 <label for=format!("set-{id}")>{mt(label)}</label>
