@@ -176,7 +176,6 @@ messages! { pub enum Msg {
     ComingSla => "Monthly availability excluding planned maintenance, error budget and burn-rate alerts, latency and error targets (R-SLA-1..5).", "計画メンテナンスを除いた月間稼働率、エラーバジェットとバーンレートアラート、レイテンシとエラー率の目標 (R-SLA-1..5)。";
     ComingAlerts => "Alert rules in the policy's YAML format, pending → firing → resolved, silences and notification channels (R-MON-2..5).", "ポリシーの YAML 形式のアラートルール、pending → firing → resolved、サイレンスと通知チャネル (R-MON-2..5)。";
     ComingBackups => "Backup timeline, grandfather-father-son retention, RPO watch and restore drills against RTO (R-BAK-1..4).", "バックアップのタイムライン、GFS 保持、RPO 監視、RTO に対するリストア訓練 (R-BAK-1..4)。";
-    ComingCosts => "Monthly budget with 80/90/100% thresholds, forecast and cost entries (R-COST-1..4).", "80/90/100% しきい値付きの月次予算、予測、コスト入力 (R-COST-1..4)。";
     MaintenanceTitle => "Maintenance", "メンテナンス";
     MaintenanceOnAnswer => "Maintenance mode is ON: the public API answers 503.", "メンテナンスモード中: 公開 API は 503 を返します。";
     MaintenanceOffAnswer => "Maintenance mode is off: the service is open.", "メンテナンスモードはオフです: サービスは公開中です。";

@@ -3,3 +3,4 @@
 
 pub mod maintenance;
 pub mod outbox;
+pub mod budget;

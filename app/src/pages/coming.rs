@@ -41,8 +41,3 @@ pub fn AlertsPage() -> impl IntoView {
 pub fn BackupsPage() -> impl IntoView {
     view! { <Coming title=Msg::NavBackups body=Msg::ComingBackups/> }
 }
-
-#[component]
-pub fn CostsPage() -> impl IntoView {
-    view! { <Coming title=Msg::NavCosts body=Msg::ComingCosts/> }
-}
