@@ -135,8 +135,9 @@ build_site() {
   case " $* " in
     # Release builds erase component types too (as cargo-leptos does for debug):
     # measured, the WASM is 84 KB smaller compressed and compiles faster
-    # (README "Production build", docs/decisions/0010).
-    *" --release "*) env RUSTFLAGS="--cfg erase_components" CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build "$@" ;;
+    # (README "Production build", docs/decisions/0010). --split puts the
+    # lazy pages (app/src/lib.rs, `lazy_page!`) into chunks loaded on demand.
+    *" --release "*) env RUSTFLAGS="--cfg erase_components" CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build --split "$@" ;;
     *) env -u RUSTFLAGS CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build "$@" ;;
   esac
   case " $* " in

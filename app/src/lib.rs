@@ -112,6 +112,47 @@ pub fn tr(msg: i18n::Msg) -> &'static str {
     msg.text(use_lang())
 }
 
+/// A route whose page is loaded on demand: with `cargo leptos build --split`
+/// its code goes into a separate WASM chunk fetched when the route is first
+/// shown, so the first load (login, overview) carries only what it needs
+/// (decision 0010, first-load budget).
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    };
+}
+
+/// The pages loaded on demand (see `lazy_page!`).
+pub mod lazy {
+    use leptos::prelude::*;
+    lazy_page!(AdminRoute, crate::pages::admin::AdminPage);
+    lazy_page!(
+        ChannelsRoute,
+        crate::pages::notifications::channels::ChannelsPage
+    );
+    lazy_page!(GroupsRoute, crate::pages::notifications::groups::GroupsPage);
+    lazy_page!(
+        DeliveriesRoute,
+        crate::pages::notifications::deliveries::DeliveriesPage
+    );
+    lazy_page!(InboxRoute, crate::pages::notifications::inbox::InboxPage);
+    lazy_page!(AuditRoute, crate::pages::audit::AuditPage);
+    lazy_page!(AccountRoute, crate::pages::account::AccountPage);
+    lazy_page!(CostsRoute, crate::pages::costs::CostsPage);
+    lazy_page!(MaintenanceRoute, crate::pages::maintenance::MaintenancePage);
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -136,15 +177,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
                     <Route path=path!("backups") view=pages::coming::BackupsPage/>
-                    <Route path=path!("costs") view=pages::costs::CostsPage/>
-                    <Route path=path!("maintenance") view=pages::maintenance::MaintenancePage/>
-                    <Route path=path!("audit") view=pages::audit::AuditPage/>
-                    <Route path=path!("inbox") view=pages::notifications::inbox::InboxPage/>
-                    <Route path=path!("admin/channels") view=pages::notifications::channels::ChannelsPage/>
-                    <Route path=path!("admin/groups") view=pages::notifications::groups::GroupsPage/>
-                    <Route path=path!("admin/deliveries") view=pages::notifications::deliveries::DeliveriesPage/>
-                    <Route path=path!("admin") view=pages::admin::AdminPage/>
-                    <Route path=path!("account") view=pages::account::AccountPage/>
+                    <Route path=path!("costs") view={leptos_router::Lazy::<lazy::CostsRoute>::new()}/>
+                    <Route path=path!("maintenance") view={leptos_router::Lazy::<lazy::MaintenanceRoute>::new()}/>
+                    <Route path=path!("audit") view={leptos_router::Lazy::<lazy::AuditRoute>::new()}/>
+                    <Route path=path!("inbox") view={leptos_router::Lazy::<lazy::InboxRoute>::new()}/>
+                    <Route path=path!("admin/channels") view={leptos_router::Lazy::<lazy::ChannelsRoute>::new()}/>
+                    <Route path=path!("admin/groups") view={leptos_router::Lazy::<lazy::GroupsRoute>::new()}/>
+                    <Route path=path!("admin/deliveries") view={leptos_router::Lazy::<lazy::DeliveriesRoute>::new()}/>
+                    <Route path=path!("admin") view={leptos_router::Lazy::<lazy::AdminRoute>::new()}/>
+                    <Route path=path!("account") view={leptos_router::Lazy::<lazy::AccountRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

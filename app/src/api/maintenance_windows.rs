@@ -26,6 +26,7 @@ pub async fn load_planning() -> Result<PlanningView, AppError> {
         let to = now + chrono::TimeDelta::days(31 * i64::from(s.horizon_months));
         let announce = i32::try_from(s.policy.announce_days_before).unwrap_or(7);
         Ok(PlanningView {
+            now,
             windows: store::list(pool, from, to, announce).await?,
             usage: store::usage(pool, &s, from, to).await?,
             settings: s.view.clone(),

@@ -72,6 +72,8 @@ pub struct PlanningSettings {
 /// Everything the planned-maintenance section needs in one call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanningView {
+    /// The server's clock (the browser build has none of its own to read).
+    pub now: DateTime<Utc>,
     pub windows: Vec<WindowView>,
     pub usage: Vec<MonthUsageView>,
     pub settings: PlanningSettings,

@@ -93,11 +93,42 @@ fn answer(v: &MonthView) -> String {
     s
 }
 
+/// The resources of the sections below the month's summary. They are
+/// created here, at the page's top level: a resource created inside a
+/// `Suspend` while the page hydrates does not match the server's.
+#[derive(Clone, Copy)]
+pub struct CostsResources {
+    pub entries: Resource<
+        Result<crate::model::Page<crate::api::costs::view::EntryView>, crate::error::AppError>,
+    >,
+    pub measures:
+        Resource<Result<Vec<crate::api::costs::view::MeasureView>, crate::error::AppError>>,
+}
+
 #[component]
 pub fn CostsPage() -> impl IntoView {
     let refresh = Refresh(RwSignal::new(0));
     provide_context(refresh);
     let month = month_param();
+    let query = leptos_router::hooks::use_query_map();
+    let page = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
+    });
+    provide_context(CostsResources {
+        entries: Resource::new(
+            move || (month.get(), page.get(), refresh.0.get()),
+            |(m, p, _)| crate::api::costs::list_entries(m, p),
+        ),
+        measures: Resource::new(
+            move || refresh.0.get(),
+            |_| crate::api::costs::list_measures(),
+        ),
+    });
     let data = Resource::new(
         move || (month.get(), refresh.0.get()),
         |(m, _)| load_month(m),

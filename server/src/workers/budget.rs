@@ -9,7 +9,10 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 /// One pass for `today` (a day in the configured zone); returns how many alerts fired.
-pub async fn pass(pool: &PgPool, today: chrono::NaiveDate) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn pass(
+    pool: &PgPool,
+    today: chrono::NaiveDate,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let mut tx = pool.begin().await?;
     let fired = opsdeck_app::store::costs::evaluate_alerts(&mut tx, today).await?;
     tx.commit().await?;

@@ -574,19 +574,35 @@ async fn demo_costs_load_once_with_one_month_over_90_percent(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
-async fn the_hourly_pass_fires_a_forecast_alert_held_back_in_the_first_days_r_cost_3(
-    pool: PgPool,
-) {
+async fn the_hourly_pass_fires_a_forecast_alert_held_back_in_the_first_days_r_cost_3(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     let fin = finance(&app, &pool).await;
     // $30 a day of usage from the 1st to the 3rd: forecast $930 for January, actual $90.
     let csv = "date,service,amount\n2030-01-01,compute,30\n2030-01-02,compute,30\n2030-01-03,compute,30\n";
     assert_eq!(import(&app, &fin, csv).await.status(), 200);
-    assert_eq!(opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 3)).await.unwrap(), 0);
-    assert!(alerts(&pool, d(2030, 1, 1)).await.is_empty(), "held back before day 5");
+    assert_eq!(
+        opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 3))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        alerts(&pool, d(2030, 1, 1)).await.is_empty(),
+        "held back before day 5"
+    );
     // Nobody enters anything; the hourly pass on day 5 lets the forecast alerts out, once.
-    let fired = opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 5)).await.unwrap();
+    let fired = opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 5))
+        .await
+        .unwrap();
     assert!(fired >= 1);
-    assert!(alerts(&pool, d(2030, 1, 1)).await.iter().all(|(_, basis)| basis == "forecast"));
-    assert_eq!(opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 5)).await.unwrap(), 0);
+    assert!(alerts(&pool, d(2030, 1, 1))
+        .await
+        .iter()
+        .all(|(_, basis)| basis == "forecast"));
+    assert_eq!(
+        opsdeck_server::workers::budget::pass(&pool, d(2030, 1, 5))
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -4,9 +4,7 @@
 use super::msg::CostsMsg as M;
 use super::{ct, Refresh};
 use crate::api::costs::view::{money, EntryView};
-use crate::api::costs::{
-    add_entry, delete_entry, export_csv, import_csv, list_entries, set_one_off,
-};
+use crate::api::costs::{add_entry, delete_entry, export_csv, import_csv, set_one_off};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::urlencode;
@@ -15,7 +13,6 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::tr;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 /// The bad lines of a refused import, by number (`csv:<line>` fields), and
 /// the file-level message if any.
@@ -55,20 +52,10 @@ pub fn EntriesSection(
     currency: String,
 ) -> impl IntoView {
     let refresh = expect_context::<Refresh>();
-    let query = use_query_map();
-    let page = Memo::new(move |_| {
-        query.with(|q| {
-            q.get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1)
-                .max(1)
-        })
-    });
-    let m = month.clone();
-    let rows = Resource::new(
-        move || (page.get(), refresh.0.get()),
-        move |(p, _)| list_entries(m.clone(), p),
-    );
+    // Created by the page, outside any Suspend: a resource created while a
+    // Suspend hydrates does not line up with the server's (hydration error).
+    let rows = expect_context::<super::CostsResources>().entries;
+    let _ = &month;
     let toggle = Action::new(move |(id, on): &(i64, bool)| {
         let (id, on) = (*id, *on);
         async move { set_one_off(id, on).await }

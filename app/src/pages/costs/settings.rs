@@ -4,9 +4,7 @@
 use super::msg::CostsMsg as M;
 use super::{ct, Refresh};
 use crate::api::costs::view::{money, percent, BudgetView, MeasureView, MEASURE_STATUSES};
-use crate::api::costs::{
-    delete_threshold, list_measures, save_budget, save_measure, save_threshold,
-};
+use crate::api::costs::{delete_threshold, save_budget, save_measure, save_threshold};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::i18n::{Lang, Msg};
@@ -194,8 +192,8 @@ pub fn SavingsSection(
     currency: String,
     total: Cents,
 ) -> impl IntoView {
-    let refresh = expect_context::<Refresh>();
-    let measures = Resource::new(move || refresh.0.get(), |_| list_measures());
+    // Created by the page, outside any Suspend (see `CostsResources`).
+    let measures = expect_context::<super::CostsResources>().measures;
     let share =
         i64::try_from(i128::from(total.0) * 10_000 / i128::from(budget.0.max(1))).unwrap_or(0);
     let cur = currency.clone();

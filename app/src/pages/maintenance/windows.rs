@@ -67,7 +67,7 @@ fn Planning(
     version: RwSignal<u32>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let now = chrono::Utc::now();
+    let now = p.now;
     let next = p
         .windows
         .iter()
