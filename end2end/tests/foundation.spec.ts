@@ -1,40 +1,7 @@
 // Browser tests for the foundation (issue 2): login and roles (R-AUTH-1, -2, -5),
 // maintenance mode (R-MNT-3), hydration without console errors (R-UI-2).
-import { test, expect, Page, ConsoleMessage } from "@playwright/test";
-
-const ADMIN_PASSWORD = process.env.OPSDECK_ADMIN_PASSWORD ?? "e2e-admin-password";
-
-/**
- * Collects console errors, page errors and 5xx answers; every test asserts there are none.
- * Chromium also logs each 4xx answer as "Failed to load resource": those are the
- * refusals the tests provoke on purpose (401, 403, 404) and are not counted.
- */
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("response", (r) => {
-    if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("console", (m: ConsoleMessage) => {
-    if (/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
-    if (m.type() === "error" || (m.type() === "warning" && /hydrat/i.test(m.text()))) {
-      errors.push(`${m.type()}: ${m.text()}`);
-    }
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function login(page: Page, username: string, password: string) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel(/User name|ユーザー名/).fill(username);
-  await page.getByLabel(/^Password$|^パスワード$/).fill(password);
-  await page.getByTestId("login-submit").click();
-}
+import { test, expect } from "@playwright/test";
+import { ADMIN_PASSWORD, hydrated, login, submitLogin, watchConsole } from "./helpers";
 
 test("admin creates a viewer; the viewer sees no admin actions and a forged call gets 403", async ({ browser }) => {
   const adminCtx = await browser.newContext();
@@ -126,7 +93,7 @@ test("an operator switches maintenance mode on and every page shows the banner",
 
 test("a wrong password shows the error and sets no session cookie", async ({ page, context }) => {
   const errors = watchConsole(page);
-  await login(page, "admin", "definitely-not-the-password");
+  await submitLogin(page, "admin", "definitely-not-the-password");
   await expect(page.getByTestId("login-error")).toBeVisible();
   await expect(page.getByTestId("login-error")).toContainText(/Invalid user name or password|正しくありません/);
   const cookies = await context.cookies();

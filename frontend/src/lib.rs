@@ -13,5 +13,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(opsdeck_app::App);
+    // Some pages are lazy-loaded chunks (`lazy_page!` in the app crate): the
+    // async hydration waits for the current page's chunk before it hydrates.
+    leptos::mount::hydrate_lazy(opsdeck_app::App);
 }

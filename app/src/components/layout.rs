@@ -22,6 +22,11 @@ pub type ShellResource = Resource<Result<ShellState, AppError>>;
 #[derive(Clone, Copy)]
 pub struct ShellRefresh(pub RwSignal<u32>);
 
+/// The bell's unread count; the inbox lowers it when messages are read,
+/// without reloading the whole frame (which would re-create the page).
+#[derive(Clone, Copy)]
+pub struct UnreadCount(pub RwSignal<i64>);
+
 pub fn use_shell() -> Option<ShellResource> {
     use_context::<ShellResource>()
 }
@@ -100,12 +105,16 @@ fn Frame(
     children: Children,
 ) -> impl IntoView {
     // The bell: unread count as a number and in words, never colour alone.
-    let bell_class = if unread > 0 {
-        "bell has-unread"
-    } else {
-        "bell"
+    let unread = RwSignal::new(unread);
+    provide_context(UnreadCount(unread));
+    let bell_class = move || {
+        if unread.get() > 0 {
+            "bell has-unread"
+        } else {
+            "bell"
+        }
     };
-    let bell_label = format!("{}: {unread}", tr(Msg::InboxUnread));
+    let bell_label = move || format!("{}: {}", tr(Msg::InboxUnread), unread.get());
     let is_admin = user.can(Access::AnyOf(&[Role::Admin]));
     let location = use_location();
     let lang = use_lang();
@@ -159,9 +168,9 @@ fn Frame(
                 </details>
                 <ul class="env-dots" aria-label=tr(Msg::Environments)>{env_dots}</ul>
                 <div class="topbar-right">
-                    <A href="/inbox" attr:class=bell_class attr:data-testid="bell" attr:aria-label=bell_label.clone() attr:title=bell_label>
+                    <A href="/inbox" attr:class=bell_class attr:data-testid="bell" attr:aria-label=bell_label attr:title=bell_label>
                         <span aria-hidden="true">"🔔"</span>
-                        <span class="bell-count" data-testid="bell-count">{unread}</span>
+                        <span class="bell-count" data-testid="bell-count">{move || unread.get()}</span>
                     </A>
                     <a class="lang-switch" href=lang_href rel="external" data-testid="lang-switch">{switch_to.1}</a>
                     <A href="/account" attr:class="user" attr:data-testid="current-user">

@@ -31,6 +31,13 @@ pub fn ct(m: M) -> &'static str {
 #[derive(Clone, Copy)]
 pub struct Refresh(pub RwSignal<u32>);
 
+/// The last CSV import's outcome, kept by the page: the import reloads the
+/// month, which re-creates the section that shows it.
+#[derive(Clone, Copy)]
+pub struct LastImport(
+    pub RwSignal<Option<Result<crate::api::costs::view::ImportReport, crate::error::AppError>>>,
+);
+
 impl Refresh {
     pub fn bump(self) {
         self.0.update(|v| *v += 1);
@@ -109,6 +116,7 @@ pub struct CostsResources {
 pub fn CostsPage() -> impl IntoView {
     let refresh = Refresh(RwSignal::new(0));
     provide_context(refresh);
+    provide_context(LastImport(RwSignal::new(None)));
     let month = month_param();
     let query = leptos_router::hooks::use_query_map();
     let page = Memo::new(move |_| {

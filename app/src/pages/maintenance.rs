@@ -27,14 +27,16 @@ pub fn MaintenancePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match shell {
                     Some(s) => match s.await {
-                        Ok(state) => view! { <MaintenanceControls state=state/> }.into_any(),
+                        Ok(state) => view! {
+                            <MaintenanceControls state=state.clone()/>
+                            <windows::PlannedWindows state=state/>
+                        }.into_any(),
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     },
                     None => ().into_any(),
                 }
             })}
         </Suspense>
-        <windows::PlannedWindows/>
     }
 }
 

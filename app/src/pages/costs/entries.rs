@@ -201,13 +201,18 @@ fn ImportForm() -> impl IntoView {
         let t = text.get_untracked();
         async move { import_csv(t).await }
     });
+    let last = expect_context::<super::LastImport>().0;
     Effect::new(move |_| {
-        if let Some(Ok(_)) = import.value().get() {
-            refresh.bump();
+        if let Some(r) = import.value().get() {
+            let ok = r.is_ok();
+            last.set(Some(r));
+            if ok {
+                refresh.bump();
+            }
         }
     });
     let result = move || {
-        import.value().get().map(|r| match r {
+        last.get().map(|r| match r {
             Ok(rep) => view! {
                 <p class="alert alert-ok" role="status" data-testid="import-result"
                     data-inserted=rep.inserted.to_string() data-duplicates=rep.duplicates.to_string()>

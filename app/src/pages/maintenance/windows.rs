@@ -9,7 +9,6 @@ use crate::api::maintenance_windows::{
 };
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
-use crate::components::layout::use_shell;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::model::maintenance::{PlanOutcome, WindowView};
@@ -31,21 +30,24 @@ fn span(w: &WindowView, tz: Tz) -> String {
     )
 }
 
+/// Takes the shell state from the page (already loaded), so that it awaits
+/// only its own data: when the frame reloads (maintenance switched), this
+/// section is re-created rather than left waiting on a disposed resource.
 #[component]
-pub fn PlannedWindows() -> impl IntoView {
+pub fn PlannedWindows(state: crate::model::ShellState) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let data = Resource::new(move || version.get(), |_| load_planning());
-    let shell = use_shell();
+    let tz = crate::time::zone(&state.time_zone);
+    let user = state.user;
+    let operator = user
+        .as_ref()
+        .is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
+    let admin = user.as_ref().is_some_and(|u| u.can(Access::ADMIN));
     view! {
         <section class="card" data-testid="planned-maintenance">
             <h2>{mt(M::PlannedTitle)}</h2>
             <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    let state = match shell { Some(s) => s.await.ok(), None => None };
-                    let tz = crate::time::zone(state.as_ref().map(|s| s.time_zone.as_str()).unwrap_or_default());
-                    let user = state.and_then(|s| s.user);
-                    let operator = user.as_ref().is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
-                    let admin = user.as_ref().is_some_and(|u| u.can(Access::ADMIN));
                     match data.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                         Ok(p) => view! {

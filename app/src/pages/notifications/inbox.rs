@@ -5,7 +5,7 @@ use super::msg::NotifyMsg as M;
 use super::nt;
 use crate::api::notifications::{list_inbox, mark_read};
 use crate::components::error_box::ErrorBox;
-use crate::components::layout::{use_shell, ShellRefresh};
+use crate::components::layout::{use_shell, UnreadCount};
 use crate::components::pager::Pager;
 use crate::i18n::Msg;
 use crate::tr;
@@ -40,17 +40,17 @@ pub fn InboxPage() -> impl IntoView {
         move || (params(), version.get()),
         |((page, unread), _)| list_inbox(page, unread),
     );
-    let refresh = use_context::<ShellRefresh>();
+    let bell = use_context::<UnreadCount>();
     let mark = Action::new(move |id: &i64| {
         let id = *id;
         async move { mark_read(id).await }
     });
     Effect::new(move |_| {
-        if let Some(Ok(_)) = mark.value().get() {
+        if let Some(Ok(changed)) = mark.value().get() {
             version.update(|v| *v += 1);
-            // The bell's number lives in the shell.
-            if let Some(ShellRefresh(r)) = refresh {
-                r.update(|v| *v += 1);
+            if let Some(UnreadCount(count)) = bell {
+                let changed = i64::try_from(changed).unwrap_or(i64::MAX);
+                count.update(|c| *c = c.saturating_sub(changed).max(0));
             }
         }
     });
@@ -66,9 +66,12 @@ pub fn InboxPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
+                // Own data first: if the frame reloads meanwhile, this page is
+                // replaced and must not touch its resources afterwards.
+                let items = items.await;
                 let zone = match shell { Some(s) => s.await.map(|s| s.time_zone).unwrap_or_default(), None => String::new() };
                 let tz = crate::time::zone(&zone);
-                match items.await {
+                match items {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(page) if page.rows.is_empty() => view! { <p class="card empty-state" data-testid="inbox-empty">{nt(M::InboxEmpty)}</p> }.into_any(),
                     Ok(page) => {
