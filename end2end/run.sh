@@ -37,4 +37,4 @@ done
 [ -n "$URL" ] || { cat "$LOG"; echo "opsdeck server did not start" >&2; exit 1; }
 echo "browser tests against $URL (database $DB_NAME)"
 cd "$HERE"
-OPSDECK_URL="$URL" timeout 900 npx playwright test || { echo "--- server log ---"; tail -n 50 "$LOG"; exit 1; }
+OPSDECK_URL="$URL" timeout 900 npx playwright test ${PW_ARGS:-} || { echo "--- server log ---"; tail -n 50 "$LOG"; exit 1; }

@@ -24,7 +24,10 @@ export function watchConsole(page: Page): string[] {
   page.on("console", (m: ConsoleMessage) => {
     const text = m.text();
     if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
-    if (/WebAssembly compilation aborted: Network error: Response body loading was aborted/.test(text)) {
+    if (
+      /WebAssembly compilation aborted: Network error: Response body loading was aborted/.test(text) ||
+      (/TypeError: Failed to fetch/.test(text) && /__wasm_split/.test(text))
+    ) {
       leaving = true;
       return;
     }

@@ -20,6 +20,7 @@ use leptos_meta::Title;
 #[component]
 pub fn MaintenancePage() -> impl IntoView {
     let shell = use_shell();
+    let planning = windows::PlanningData::new();
     view! {
         <Title text=tr(Msg::MaintenanceTitle)/>
         <h1>{tr(Msg::MaintenanceTitle)}</h1>
@@ -29,7 +30,7 @@ pub fn MaintenancePage() -> impl IntoView {
                     Some(s) => match s.await {
                         Ok(state) => view! {
                             <MaintenanceControls state=state.clone()/>
-                            <windows::PlannedWindows state=state/>
+                            <windows::PlannedWindows state=state planning=planning/>
                         }.into_any(),
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     },

@@ -30,13 +30,36 @@ fn span(w: &WindowView, tz: Tz) -> String {
     )
 }
 
+/// The planning data and its reload counter, created by the page at its top
+/// level (a resource created inside a `Suspend` does not hydrate).
+#[derive(Clone, Copy)]
+pub struct PlanningData {
+    pub version: RwSignal<u32>,
+    pub data: Resource<Result<crate::model::maintenance::PlanningView, AppError>>,
+}
+
+impl Default for PlanningData {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PlanningData {
+    pub fn new() -> Self {
+        let version = RwSignal::new(0u32);
+        PlanningData {
+            version,
+            data: Resource::new(move || version.get(), |_| load_planning()),
+        }
+    }
+}
+
 /// Takes the shell state from the page (already loaded), so that it awaits
-/// only its own data: when the frame reloads (maintenance switched), this
-/// section is re-created rather than left waiting on a disposed resource.
+/// only the planning data: when the frame reloads (maintenance switched),
+/// this section is re-created rather than left waiting on a disposed resource.
 #[component]
-pub fn PlannedWindows(state: crate::model::ShellState) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let data = Resource::new(move || version.get(), |_| load_planning());
+pub fn PlannedWindows(state: crate::model::ShellState, planning: PlanningData) -> impl IntoView {
+    let PlanningData { version, data } = planning;
     let tz = crate::time::zone(&state.time_zone);
     let user = state.user;
     let operator = user
