@@ -22,6 +22,11 @@ pub type ShellResource = Resource<Result<ShellState, AppError>>;
 #[derive(Clone, Copy)]
 pub struct ShellRefresh(pub RwSignal<u32>);
 
+/// The maintenance state the frame shows; the maintenance page sets it when
+/// it switches, so the banner changes without reloading the frame.
+#[derive(Clone, Copy)]
+pub struct MaintenanceNow(pub RwSignal<crate::model::MaintenanceView>);
+
 /// The bell's unread count; the inbox lowers it when messages are read,
 /// without reloading the whole frame (which would re-create the page).
 #[derive(Clone, Copy)]
@@ -60,13 +65,17 @@ pub fn Layout() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">{tr(Msg::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match shell.await {
-                    Ok(ShellState { user: Some(user), maintenance, time_zone, environments, unread }) => view! {
+                    Ok(ShellState { user: Some(user), maintenance, time_zone, environments, unread }) => {
+                        let maintenance = RwSignal::new(maintenance);
+                        provide_context(MaintenanceNow(maintenance));
+                        view! {
                         <Frame user=user environments=environments unread=unread>
                             <MaintenanceBanner state=maintenance time_zone=time_zone/>
                             <Outlet/>
                         </Frame>
                     }
-                    .into_any(),
+                    .into_any()
+                    }
                     Ok(_) | Err(AppError::Unauthenticated) => {
                         let search = location.search.get_untracked();
                         let wanted = if search.is_empty() {

@@ -8,7 +8,7 @@ use crate::api::maintenance::set_maintenance;
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::field::{field_error, Field};
-use crate::components::layout::{use_shell, ShellRefresh};
+use crate::components::layout::{use_shell, MaintenanceNow};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::model::{MaintenanceView, ShellState};
@@ -53,13 +53,17 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
     let can_switch = user
         .as_ref()
         .is_some_and(|u| u.can(Access::AnyOf(&[Role::Operator])));
+    // Live in the frame: switching sets it, so banner and page change together
+    // without reloading the frame (which would re-create this page).
+    let current = use_context::<MaintenanceNow>()
+        .map(|m| m.0)
+        .unwrap_or_else(|| RwSignal::new(maintenance.clone()));
     let MaintenanceView {
-        active,
         message,
         estimated_end,
-        started_at,
-        started_by,
+        ..
     } = maintenance;
+    let active = move || current.with(|m| m.active);
     let message = RwSignal::new(if message.is_empty() {
         tr(Msg::MaintenanceDefaultMessage).to_string()
     } else {
@@ -75,10 +79,9 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
         let (m, e) = (message.get_untracked(), end.get_untracked());
         async move { set_maintenance(on, m, e).await }
     });
-    let refresh = use_context::<ShellRefresh>();
     Effect::new(move |_| {
-        if let (Some(Ok(_)), Some(r)) = (switch.value().get(), refresh) {
-            r.0.update(|n| *n += 1);
+        if let Some(Ok(view)) = switch.value().get() {
+            current.set(view);
         }
     });
     let result = switch.value();
@@ -87,19 +90,24 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
         Some(Err(e)) => Some(error_text(&e)),
         _ => None,
     };
-    let answer = if active {
-        Msg::MaintenanceOnAnswer
-    } else {
-        Msg::MaintenanceOffAnswer
+    let answer = move || {
+        tr(if active() {
+            Msg::MaintenanceOnAnswer
+        } else {
+            Msg::MaintenanceOffAnswer
+        })
     };
-    let since = started_at.map(|t| {
-        view! {
-            <p>{tr(Msg::MaintenanceSince)} ": " {crate::time::format(t, tz)} " " {tr(Msg::MaintenanceBy)} " " {started_by.clone().unwrap_or_default()}</p>
-        }
-    });
+    let since = move || {
+        let m = current.get();
+        m.started_at.map(|t| {
+            view! {
+                <p>{tr(Msg::MaintenanceSince)} ": " {crate::time::format(t, tz)} " " {tr(Msg::MaintenanceBy)} " " {m.started_by.clone().unwrap_or_default()}</p>
+            }
+        })
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (on, question) = if active {
+        let (on, question) = if active() {
             (false, Msg::MaintenanceConfirmOff)
         } else {
             (true, Msg::MaintenanceConfirmOn)
@@ -109,7 +117,7 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
         }
     };
     view! {
-        <p class="answer" data-testid="maintenance-state">{tr(answer)}</p>
+        <p class="answer" data-testid="maintenance-state">{answer}</p>
         {since}
         <section class="card">
             {if can_switch {
@@ -119,8 +127,8 @@ fn MaintenanceControls(state: ShellState) -> impl IntoView {
                         <Field label=Msg::MaintenanceEnd name="estimated_end" kind="datetime-local" value=end error=field_error(result, "estimated_end")/>
                         <p class="muted">{time_zone.clone()}</p>
                         <p class="alert alert-error" role="alert" hidden=move || general_error().is_none()>{general_error}</p>
-                        <button type="submit" class=if active { "button" } else { "button danger" } data-testid="maintenance-toggle" disabled=move || switch.pending().get()>
-                            {tr(if active { Msg::MaintenanceSwitchOff } else { Msg::MaintenanceSwitchOn })}
+                        <button type="submit" class=move || if active() { "button" } else { "button danger" } data-testid="maintenance-toggle" disabled=move || switch.pending().get()>
+                            {move || tr(if active() { Msg::MaintenanceSwitchOff } else { Msg::MaintenanceSwitchOn })}
                         </button>
                     </form>
                 }.into_any()
