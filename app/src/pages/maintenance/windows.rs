@@ -60,6 +60,9 @@ impl PlanningData {
 #[component]
 pub fn PlannedWindows(state: crate::model::ShellState, planning: PlanningData) -> impl IntoView {
     let PlanningData { version, data } = planning;
+    // The plan form lives outside the reloading list, so a reload after one
+    // save cannot replace the form (and the outcome of the next) under the user.
+    let form = PlanFormState::new();
     let tz = crate::time::zone(&state.time_zone);
     let user = state.user;
     let operator = user
@@ -74,11 +77,12 @@ pub fn PlannedWindows(state: crate::model::ShellState, planning: PlanningData) -
                     match data.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                         Ok(p) => view! {
-                            <Planning p=p tz=tz operator=operator admin=admin version=version/>
+                            <Planning p=p tz=tz operator=operator admin=admin version=version form=form/>
                         }.into_any(),
                     }
                 })}
             </Transition>
+            {operator.then(|| view! { <PlanForm admin=admin version=version form=form/> })}
         </section>
     }
 }
@@ -90,6 +94,7 @@ fn Planning(
     operator: bool,
     admin: bool,
     version: RwSignal<u32>,
+    form: PlanFormState,
 ) -> impl IntoView {
     let lang = use_lang();
     let now = p.now;
@@ -147,7 +152,6 @@ fn Planning(
                 e => error_text(&e),
             })
     };
-    let form = PlanFormState::new();
     let rows = p.windows.into_iter().map(|w| {
         let id = w.id;
         let move_start = crate::time::to_input(w.starts_at, tz);
@@ -223,7 +227,6 @@ fn Planning(
         </div>
         <h3>{mt(M::Usage)}</h3>
         <ul class="plain">{usage}</ul>
-        {operator.then(|| view! { <PlanForm admin=admin version=version form=form/> })}
         {admin.then(|| view! { <SettingsForm settings=p.settings.clone() version=version/> })}
         <Housekeeping runs=p.housekeeping operator=operator version=version tz=tz retention=p.settings.activity_retention_days/>
     }
