@@ -136,9 +136,10 @@ build_site() {
     # Release builds erase component types too (as cargo-leptos does for debug):
     # measured, the WASM is 84 KB smaller compressed and compiles faster
     # (README "Production build", docs/decisions/0010). --split puts the
-    # lazy pages (app/src/lib.rs, `lazy_page!`) into chunks loaded on demand.
+    # lazy pages (app/src/lib.rs, `lazy_page!`) into chunks loaded on demand;
+    # debug builds need it too (without it the JS imports an unresolved module).
     *" --release "*) env RUSTFLAGS="--cfg erase_components" CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build --split "$@" ;;
-    *) env -u RUSTFLAGS CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build "$@" ;;
+    *) env -u RUSTFLAGS CHRONO_TZ_TIMEZONE_FILTER="$zones_regex" cargo leptos build --split "$@" ;;
   esac
   case " $* " in
     *" --release "*) node "$ROOT/scripts/precompress.mjs" "$ROOT/target/site/pkg" ;;
