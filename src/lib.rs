@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`versions`] | R-REL-1 |
 //! | [`release_calendar`] | R-REL-2, R-REL-3, R-DEP-6 |
+//! | [`release_notes`] | R-REL-4 |
 //! | [`maintenance_window`] | R-MNT-1, R-MNT-2 |
 //! | [`sla`] | R-SLA-1 … R-SLA-4 |
 //! | [`alert_rule`] | R-MON-3, R-MON-4 |
@@ -27,6 +28,7 @@ pub mod interval;
 pub mod local_time;
 pub mod maintenance_window;
 pub mod release_calendar;
+pub mod release_notes;
 pub mod sla;
 pub mod versions;
 

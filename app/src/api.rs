@@ -11,4 +11,5 @@ pub mod maintenance;
 pub mod maintenance_windows;
 pub mod notifications;
 pub mod overview;
+pub mod releases;
 pub mod tokens;

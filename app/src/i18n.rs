@@ -291,6 +291,16 @@ messages! { pub enum Msg {
     ErrCsvTooLarge => "The file is over 512 KB: split it into smaller files.", "ファイルが 512 KB を超えています。分割してください。";
     ErrCsvUnreadable => "This line cannot be read as CSV.", "この行は CSV として読み取れません。";
     ErrCsvMoreErrors => "More lines have errors: fix these and import again.", "他にもエラーのある行があります。これらを修正して再度インポートしてください。";
+    CodeFreeze => "Code freeze", "コードフリーズ";
+    ErrVersion => "Enter a version of the form MAJOR.MINOR.PATCH, like 1.3.0.", "1.3.0 のような MAJOR.MINOR.PATCH 形式でバージョンを入力してください。";
+    ErrVersionNotGreater => "The version must be greater than the last released version.", "バージョンは最後にリリースしたバージョンより大きくしてください。";
+    ErrVersionTaken => "A release with this version already exists.", "このバージョンのリリースは既にあります。";
+    ErrDateInPast => "The release date is in the past.", "リリース日が過去の日付です。";
+    ErrReleaseNotPlanned => "This release is no longer planned: it was published or cancelled.", "このリリースは公開済みまたは中止済みのため変更できません。";
+    ErrReleasePublishedReadOnly => "A published release is read-only except its known issues.", "公開済みのリリースは「既知の問題」以外は変更できません。";
+    ErrNotesTooLarge => "The release notes are over 200 KB.", "リリースノートが 200 KB を超えています。";
+    ErrNotesItem => "Each line is one item: no empty items.", "1 行が 1 項目です。空の項目は入れられません。";
+    ErrIssueUrlTemplate => "Enter an http(s) URL containing {n}, like https://github.com/org/repo/issues/{n}.", "{n} を含む http(s) の URL を入力してください（例: https://github.com/org/repo/issues/{n}）。";
 } }
 
 #[cfg(test)]

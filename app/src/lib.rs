@@ -151,6 +151,9 @@ pub mod lazy {
     lazy_page!(AccountRoute, crate::pages::account::AccountPage);
     lazy_page!(CostsRoute, crate::pages::costs::CostsPage);
     lazy_page!(MaintenanceRoute, crate::pages::maintenance::MaintenancePage);
+    lazy_page!(ReleasesRoute, crate::pages::releases::list::ReleasesPage);
+    lazy_page!(ReleaseRoute, crate::pages::releases::detail::ReleasePage);
+    lazy_page!(CalendarRoute, crate::pages::releases::calendar::CalendarPage);
 }
 
 #[component]
@@ -173,7 +176,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=components::layout::Layout>
                     <Route path=path!("") view=pages::overview::OverviewPage/>
                     <Route path=path!("deploys") view=pages::coming::DeploysPage/>
-                    <Route path=path!("releases") view=pages::coming::ReleasesPage/>
+                    <Route path=path!("releases") view={leptos_router::Lazy::<lazy::ReleasesRoute>::new()}/>
+                    <Route path=path!("releases/calendar") view={leptos_router::Lazy::<lazy::CalendarRoute>::new()}/>
+                    <Route path=path!("releases/:id") view={leptos_router::Lazy::<lazy::ReleaseRoute>::new()}/>
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
                     <Route path=path!("backups") view=pages::coming::BackupsPage/>

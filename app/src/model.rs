@@ -1,6 +1,7 @@
 //! Data the server sends to the UI. Plain serialisable views, no behaviour.
 
 pub mod maintenance;
+pub mod releases;
 
 use crate::role::Role;
 use chrono::{DateTime, Utc};
@@ -180,6 +181,9 @@ pub struct EnvironmentRow {
     pub health: HealthLevel,
     pub last_deploy_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+    /// Production only: the planned release whose code freeze holds now (R-DEP-6).
+    #[serde(default)]
+    pub code_freeze: Option<String>,
 }
 
 /// The overview's schedule answers, computed by the core crate on the server

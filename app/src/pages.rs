@@ -10,3 +10,4 @@ pub mod maintenance;
 pub mod not_found;
 pub mod notifications;
 pub mod overview;
+pub mod releases;

@@ -11,5 +11,6 @@ pub mod login_failures;
 pub mod maintenance;
 pub mod maintenance_windows;
 pub mod notifications;
+pub mod releases;
 pub mod tokens;
 pub mod users;

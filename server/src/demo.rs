@@ -3,6 +3,7 @@
 //! step), never by migrations. Running it again changes nothing.
 
 mod costs;
+mod releases;
 
 use opsdeck_app::role::Role;
 use opsdeck_app::store::audit::{self, Actor};
@@ -111,5 +112,6 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     tx.commit().await?;
     // Costs keep their own count (a year of daily rows would drown this one).
     costs::seed(pool).await?;
+    created += releases::seed(pool).await?;
     Ok(created)
 }

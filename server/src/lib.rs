@@ -3,6 +3,7 @@
 pub mod api_error;
 pub mod api_v1;
 pub mod bootstrap;
+pub mod calendar_feed;
 pub mod config;
 pub mod demo;
 pub mod health;

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(crate::health::health))
         .nest("/api/v1", crate::api_v1::router(state.clone()))
         .route("/lang/{code}", get(set_lang))
+        .route("/calendar.ics", get(crate::calendar_feed::calendar_ics))
         .leptos_routes_with_context(
             &state,
             routes,

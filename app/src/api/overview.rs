@@ -9,7 +9,23 @@ use leptos::prelude::*;
 #[server(prefix = "/rpc", endpoint = "overview/environments")]
 pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
     rpc(Access::SignedIn, |call| async move {
-        Ok(crate::store::environments::list(&call.ctx.pool).await?)
+        let pool = &call.ctx.pool;
+        let mut rows = crate::store::environments::list(pool).await?;
+        // The release freeze applies to Production deploys (R-DEP-6): show it there.
+        let policy = crate::store::releases::settings(pool).await?.calendar;
+        let freeze = crate::store::releases::active_freeze(
+            pool,
+            call.ctx.time_zone,
+            &policy,
+            chrono::Utc::now(),
+        )
+        .await?;
+        if let Some(f) = freeze {
+            for r in rows.iter_mut().filter(|r| r.name == "Production") {
+                r.code_freeze = Some(f.version.clone());
+            }
+        }
+        Ok(rows)
     })
     .await
 }

@@ -83,6 +83,12 @@ pub enum Event {
         reason: String,
         quarterly: bool,
     },
+    /// A release was published (R-REL-5).
+    ReleasePublished {
+        release_id: i64,
+        version: String,
+        by: String,
+    },
 }
 
 /// An event in one language, ready for a channel or the inbox.
@@ -104,6 +110,7 @@ impl Event {
             Event::ChannelTest { .. } => "channel.test",
             Event::BudgetThreshold { .. } => "costs.budget_threshold",
             Event::MaintenanceWindow { .. } => "maintenance.window",
+            Event::ReleasePublished { .. } => "releases.published",
         }
     }
 
@@ -119,6 +126,7 @@ impl Event {
             }
             Event::MaintenanceOff { .. }
             | Event::MaintenanceWindow { .. }
+            | Event::ReleasePublished { .. }
             | Event::PasswordReset { .. }
             | Event::ChannelTest { .. } => Severity::Info,
         }
@@ -284,6 +292,21 @@ impl Event {
                         ),
                         format!("{what} is {spend}, at least {percent}% of the budget of {budget}.{action}"),
                         "/costs",
+                    )
+                }
+            }
+            Event::ReleasePublished { version, by, .. } => {
+                if ja {
+                    (
+                        format!("v{version} をリリースしました"),
+                        format!("{by} さんが v{version} を公開しました。リリースノートは opsdeck で読めます。"),
+                        "/releases",
+                    )
+                } else {
+                    (
+                        format!("v{version} released"),
+                        format!("{by} published v{version}. Its release notes are in opsdeck."),
+                        "/releases",
                     )
                 }
             }

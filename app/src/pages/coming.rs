@@ -23,11 +23,6 @@ pub fn DeploysPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ReleasesPage() -> impl IntoView {
-    view! { <Coming title=Msg::NavReleases body=Msg::ComingReleases/> }
-}
-
-#[component]
 pub fn SlaPage() -> impl IntoView {
     view! { <Coming title=Msg::NavSla body=Msg::ComingSla/> }
 }

@@ -46,7 +46,13 @@ pub fn OverviewPage() -> impl IntoView {
                         let summary = tr(answer(&rows));
                         let body = rows.into_iter().map(|e| view! {
                             <tr data-testid=format!("env-{}", e.name.to_lowercase())>
-                                <th scope="row">{e.name.clone()}</th>
+                                <th scope="row">{e.name.clone()}
+                                    {e.code_freeze.clone().map(|v| view! {
+                                        <a class="freeze-tag" href="/releases/calendar" data-testid="env-freeze">
+                                            <span aria-hidden="true">"❄ "</span>{format!("{} v{v}", tr(Msg::CodeFreeze))}
+                                        </a>
+                                    })}
+                                </th>
                                 <td><HealthBadge level=e.health/></td>
                                 <td>{e.deployed_version.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td><code>{e.deployed_commit.clone().map(|c| c.chars().take(8).collect::<String>()).unwrap_or_else(|| "—".into())}</code></td>
@@ -115,7 +121,7 @@ pub fn OverviewPage() -> impl IntoView {
             <section class="card"><h2>{tr(Msg::NavSla)}</h2><p class="muted">{tr(Msg::ComingSla)}</p></section>
             <section class="card"><h2>{tr(Msg::NavAlerts)}</h2><p class="muted">{tr(Msg::ComingAlerts)}</p></section>
             <crate::pages::costs::card::BudgetCard/>
-            <section class="card"><h2>{tr(Msg::NavReleases)}</h2><p class="muted">{tr(Msg::ComingReleases)}</p></section>
+            <crate::pages::releases::card::ReleasesCard/>
         </div>
     }
 }

@@ -15,6 +15,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<EnvironmentRow>, sqlx::Error> {
     .map(|r| {
         let health: String = r.try_get("health")?;
         Ok(EnvironmentRow {
+            code_freeze: None,
             id: r.try_get("id")?,
             name: r.try_get("name")?,
             position: r.try_get("position")?,

@@ -17,6 +17,7 @@ mod notifications;
 mod overview;
 mod production;
 mod receivers;
+mod releases;
 mod role_matrix;
 mod route_matrix;
 mod startup;

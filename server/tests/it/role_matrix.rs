@@ -244,6 +244,60 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::SignedIn,
         &[("message_id", "999999")],
     ),
+    ("/rpc/releases/list", Who::SignedIn, &[]),
+    ("/rpc/releases/card", Who::SignedIn, &[]),
+    ("/rpc/releases/get", Who::SignedIn, &[("id", "999999")]),
+    (
+        "/rpc/releases/check",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("version", "not-a-version"), ("planned_date", "")],
+    ),
+    (
+        "/rpc/releases/plan",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("version", "not-a-version"), ("planned_date", "")],
+    ),
+    (
+        "/rpc/releases/update",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[
+            ("id", "999999"),
+            ("version", "not-a-version"),
+            ("planned_date", ""),
+        ],
+    ),
+    (
+        "/rpc/releases/cancel",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/releases/publish",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/releases/notes/save",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("id", "999999"), ("base_revision", "0")],
+    ),
+    (
+        "/rpc/releases/notes/preview",
+        Who::Roles(&[Role::ReleaseManager]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/releases/notes/diff",
+        Who::SignedIn,
+        &[("id", "999999"), ("from", "0"), ("to", "1")],
+    ),
+    (
+        "/rpc/releases/settings",
+        Who::Roles(&[Role::Admin]),
+        &[("issue_url_template", "not a url")],
+    ),
+    ("/rpc/releases/calendar", Who::SignedIn, &[("month", "2030-03")]),
+    ("/rpc/releases/feed", Who::SignedIn, &[]),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {
