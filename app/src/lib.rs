@@ -127,10 +127,25 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
-                $page().into_any()
+                view! { <crate::LazyReady/> {$page()} }.into_any()
             }
         }
     };
+}
+
+/// A hidden marker at the top of every lazy page, marked `data-ready` once
+/// that page has hydrated. The body's `data-hydrated` comes from the App,
+/// which hydrates before a lazy page's chunk has arrived; browser tests wait
+/// for both before they click (`end2end/tests/helpers.ts`).
+#[component]
+pub fn LazyReady() -> impl IntoView {
+    let marker = NodeRef::<leptos::html::Span>::new();
+    Effect::new(move |_| {
+        if let Some(el) = marker.get() {
+            let _ = el.set_attribute("data-ready", "true");
+        }
+    });
+    view! { <span hidden data-lazy-page="" node_ref=marker></span> }
 }
 
 /// The pages loaded on demand (see `lazy_page!`).

@@ -46,6 +46,8 @@ export function watchConsole(page: Page): string[] {
 /** Waits until the WASM has hydrated the page (the app marks the body). */
 export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+  // A lazy page hydrates after the frame, once its chunk has arrived.
+  await expect(page.locator("[data-lazy-page]:not([data-ready])")).toHaveCount(0);
 }
 
 /** Fills in and submits the login form (the answer may be a refusal). */

@@ -1,7 +1,8 @@
 //! Demo releases (issue 11): a year of published releases with their notes
-//! (v1.2.0 carries the policy's own example), v1.3.0 planned four days from
+//! (v1.2.0 carries the policy's own example), v1.2.4 planned four days from
 //! now — inside its code freeze, so the freeze banner and the deploy gate
-//! have something to show — and v1.4.0 five weeks out. Versions are unique,
+//! have something to show — and v1.4.0 five weeks out (v1.3.0 is left for
+//! the browser test to plan). Versions are unique,
 //! so seeding again adds nothing.
 
 use chrono::{NaiveDate, TimeDelta, Utc};
@@ -111,13 +112,16 @@ const RELEASES: [DemoRelease; 10] = [
         &[],
     ),
     (
-        "1.3.0",
+        "1.2.4",
         4,
         false,
-        &[("デッキのタグ付け", 160), ("ダークモード", 163)],
-        &[("共有リンクの有効期限切れを修正", 171)],
         &[],
-        &["データベースマイグレーション実行"],
+        &[
+            ("共有リンクの有効期限切れを修正", 171),
+            ("デッキ一覧の並び順を修正", 172),
+        ],
+        &[],
+        &["キャッシュクリア"],
     ),
 ];
 

@@ -606,3 +606,53 @@ async fn the_calendar_month_shows_milestones_freeze_band_and_maintenance_r_rel_3
         .await;
     assert_eq!(bad.status(), 422);
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn demo_releases_have_a_year_of_notes_and_one_release_in_its_freeze(pool: PgPool) {
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "v", &[Role::Viewer]).await;
+    let viewer = app.signed_in("v").await;
+    let view: ReleasesView = app
+        .rpc(&viewer, "/rpc/releases/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    use opsdeck_app::model::releases::ReleaseStatus;
+    let released = view
+        .releases
+        .iter()
+        .filter(|r| r.status == ReleaseStatus::Released)
+        .count();
+    assert!(released >= 8, "{released}");
+    assert_eq!(
+        view.active_freeze.as_ref().map(|r| r.version.as_str()),
+        Some("1.2.4")
+    );
+    assert_eq!(view.last_released.as_deref(), Some("1.2.3"));
+    // v1.2.0 carries the policy's example, which parses back into the same notes.
+    let id = view
+        .releases
+        .iter()
+        .find(|r| r.version == "1.2.0")
+        .unwrap()
+        .id;
+    let d = detail(&app, &viewer, id).await;
+    assert!(d
+        .markdown
+        .starts_with("# v1.2.0 リリースノート\n\n## 新機能\n- デッキ共有機能を追加 (#123)\n"));
+    assert_eq!(
+        opsdeck::release_notes::parse_markdown(&d.markdown).unwrap(),
+        d.notes
+    );
+    // Production shows the freeze.
+    let envs: Vec<opsdeck_app::model::EnvironmentRow> = app
+        .rpc(&viewer, "/rpc/overview/environments", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let prod = envs.iter().find(|e| e.name == "Production").unwrap();
+    assert_eq!(prod.code_freeze.as_deref(), Some("1.2.4"));
+}
