@@ -8,8 +8,12 @@
 //! Availability = up / (up + down) over the minutes that are known and not
 //! excluded. Unknown minutes count as neither (they are reported separately).
 //! A minute is excluded when it overlaps an exclusion interval at all, so an
-//! exclusion is removed from numerator **and** denominator and never lowers
-//! availability.
+//! exclusion is removed from numerator **and** denominator.
+//!
+//! This is the measure over an arbitrary window (burn rates, charts). A
+//! calendar month — its availability, allowed and used downtime and verdict —
+//! is judged by [`super::month_report`] (decision 0110), which uses the same
+//! per-minute rules.
 
 use super::SlaError;
 use crate::interval::UtcInterval;
@@ -305,6 +309,20 @@ impl MinuteSeries {
         let mask = self.exclusion_mask(exclusions);
         let (lo, hi) = self.starting_in(window);
         self.count_range(lo, hi, &mask)
+    }
+
+    /// Counts over the minutes `[lo, hi)` given as minutes since the Unix
+    /// epoch, clipped to the series, with a precomputed [`Self::exclusion_mask`].
+    pub(super) fn counts_in_epoch_minutes(
+        &self,
+        lo: i64,
+        hi: i64,
+        mask: &[u64],
+    ) -> AvailabilityReport {
+        let s0 = i128::from(self.start.timestamp().div_euclid(60));
+        let lo = self.clamp_index(i128::from(lo) - s0);
+        let hi = self.clamp_index(i128::from(hi) - s0);
+        self.count_range(lo, hi.max(lo), mask)
     }
 
     /// Like [`Self::availability_in`] with a precomputed [`Self::exclusion_mask`] (for many windows).

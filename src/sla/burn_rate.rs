@@ -151,7 +151,8 @@ mod tests {
             burn_rate(
                 0.5,
                 &SlaPolicy {
-                    target_ppm: 1_000_000
+                    target_ppm: 1_000_000,
+                    ..SlaPolicy::default()
                 }
             ),
             None

@@ -1,4 +1,6 @@
-//! Allowed downtime and the error budget (R-SLA-1, R-SLA-4).
+//! Allowed downtime and the error budget of a number of minutes (R-SLA-1,
+//! R-SLA-4). The minutes a month is judged on come from
+//! [`super::month`] (decision 0110); these functions only do the arithmetic.
 
 use super::SlaPolicy;
 use chrono::{Datelike, Months, NaiveDate};
@@ -7,9 +9,11 @@ use serde::{Deserialize, Serialize};
 /// Downtime a period may have at the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowedDowntime {
-    /// Length of the period in minutes.
+    /// Minutes the budget is computed on (for a month: its eligible minutes).
     pub period_minutes: u64,
-    /// Allowed downtime, exact, in milliseconds.
+    /// Allowed downtime in milliseconds, rounded down (exact for whole-minute
+    /// multiples of 1/60 000 of the target; rounding down never changes
+    /// whether a whole number of milliseconds fits).
     pub allowed_millis: u64,
 }
 
@@ -20,7 +24,8 @@ impl AllowedDowntime {
     }
 }
 
-/// Allowed downtime over `period_minutes` at the policy's target.
+/// Allowed downtime over `period_minutes` at the policy's target:
+/// `period_minutes × (1 − target)`.
 pub fn allowed_downtime(policy: &SlaPolicy, period_minutes: u64) -> AllowedDowntime {
     let millis = u128::from(period_minutes) * 60_000 * u128::from(policy.budget_ppm()) / 1_000_000;
     AllowedDowntime {
@@ -35,15 +40,6 @@ pub fn days_in_month(year: i32, month: u32) -> Option<u32> {
     let next = first.checked_add_months(Months::new(1))?;
     let last = next.pred_opt()?;
     Some(last.day())
-}
-
-/// Allowed downtime for a calendar month: days × 1 440 minutes (R-SLA-1).
-pub fn allowed_downtime_for_month(
-    policy: &SlaPolicy,
-    year: i32,
-    month: u32,
-) -> Option<AllowedDowntime> {
-    days_in_month(year, month).map(|d| allowed_downtime(policy, u64::from(d) * 1_440))
 }
 
 /// The error budget of a period and how much of it is used.
@@ -68,8 +64,13 @@ impl ErrorBudget {
     }
 }
 
-/// Error budget of a period of `period_minutes` (normally the whole month)
-/// given `down_minutes` of counted (non-excluded) downtime so far (R-SLA-4).
+/// Error budget of a period of `period_minutes` given `down_minutes` of
+/// counted downtime so far (R-SLA-4).
+///
+/// `period_minutes` must be the same minutes availability is computed on —
+/// for a month, the eligible minutes of [`super::month_report`], which calls
+/// this — otherwise the budget and the availability verdict can disagree
+/// (decision 0110).
 pub fn error_budget(policy: &SlaPolicy, period_minutes: u64, down_minutes: u64) -> ErrorBudget {
     let allowed = allowed_downtime(policy, period_minutes).allowed_millis;
     let consumed = down_minutes.saturating_mul(60_000);
@@ -94,32 +95,27 @@ mod tests {
     fn r_sla_1_policy_figures() {
         let p = SlaPolicy::default();
         assert_eq!(p.target_percent(), 99.9);
-        let apr = allowed_downtime_for_month(&p, 2026, 4).unwrap();
+        let apr = allowed_downtime(&p, 30 * 1_440);
         assert_eq!(apr.allowed_millis, 2_592_000);
         assert_eq!(apr.minutes(), 43.2);
-        assert_eq!(
-            allowed_downtime_for_month(&p, 2026, 1).unwrap().minutes(),
-            44.64
-        );
-        assert_eq!(
-            allowed_downtime_for_month(&p, 2026, 2).unwrap().minutes(),
-            40.32
-        );
-        assert_eq!(
-            allowed_downtime_for_month(&p, 2028, 2).unwrap().minutes(),
-            41.76
-        ); // leap year, 29 days
-        assert_eq!(allowed_downtime_for_month(&p, 2026, 13), None);
+        assert_eq!(allowed_downtime(&p, 31 * 1_440).minutes(), 44.64);
+        assert_eq!(allowed_downtime(&p, 28 * 1_440).minutes(), 40.32);
+        assert_eq!(allowed_downtime(&p, 29 * 1_440).minutes(), 41.76);
+        assert_eq!(days_in_month(2028, 2), Some(29));
+        assert_eq!(days_in_month(2026, 2), Some(28));
+        assert_eq!(days_in_month(2026, 13), None);
     }
 
     #[test]
     fn r_sla_1_target_is_a_parameter() {
         let p = SlaPolicy {
             target_ppm: 999_500,
+            ..SlaPolicy::default()
         };
         assert_eq!(allowed_downtime(&p, 43_200).minutes(), 21.6);
         let p = SlaPolicy {
             target_ppm: 2_000_000,
+            ..SlaPolicy::default()
         };
         assert_eq!(allowed_downtime(&p, 43_200).allowed_millis, 0);
     }
@@ -137,7 +133,7 @@ mod tests {
     proptest! {
         #[test]
         fn r_sla_1_allowed_never_exceeds_period(minutes in 0u64..10_000_000, ppm in 0u32..=1_200_000) {
-            let a = allowed_downtime(&SlaPolicy { target_ppm: ppm }, minutes);
+            let a = allowed_downtime(&SlaPolicy { target_ppm: ppm, ..SlaPolicy::default() }, minutes);
             prop_assert!(a.allowed_millis <= minutes * 60_000);
         }
     }

@@ -68,14 +68,31 @@ pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
         };
         let sla = SlaPolicy::default();
         let local = now.with_timezone(&tz);
+        // Planned maintenance is excluded from the SLA (R-SLA-2) from the one
+        // source the cap counts and the calendar shows; the budget is computed
+        // on the minutes that remain (decision 0110).
+        let month = opsdeck::sla::local_month(tz, local.year(), local.month());
+        let exclusions = match month {
+            Some(m) => {
+                crate::store::maintenance_windows::intervals(&call.ctx.pool, m.start, m.end, None)
+                    .await?
+            }
+            None => Vec::new(),
+        };
         Ok(OverviewSummary {
             now,
             next_maintenance: window,
             announce_at,
             announced_at,
             sla_target_percent: f64::from(sla.target_ppm) / 10_000.0,
-            allowed_downtime_minutes: allowed_downtime_for_month(&sla, local.year(), local.month())
-                .map(|d| d.minutes()),
+            allowed_downtime_minutes: allowed_downtime_for_month(
+                &sla,
+                tz,
+                local.year(),
+                local.month(),
+                &exclusions,
+            )
+            .map(|d| d.minutes()),
         })
     })
     .await

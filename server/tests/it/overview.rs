@@ -9,17 +9,33 @@ use sqlx::PgPool;
 async fn summary_gives_the_next_first_sunday_window_and_the_months_downtime(pool: PgPool) {
     let app = spawn(pool.clone()).await;
     create_user(&pool, "viewer", &[Role::Viewer]).await;
+    let tz = chrono_tz::Asia::Tokyo;
+    // This month's first-Sunday window exists, and is excluded from the SLA (R-SLA-2, R-MNT-1).
+    opsdeck_app::store::maintenance_windows::scheduler_pass(&pool, tz, chrono::Utc::now())
+        .await
+        .unwrap();
     let c = app.signed_in("viewer").await;
     let res = app.rpc(&c, "/rpc/overview/summary", &[]).await;
     assert_eq!(res.status(), 200);
     let s: opsdeck_app::model::OverviewSummary = res.json().await.unwrap();
     assert_eq!(s.sla_target_percent, 99.9);
     let allowed = s.allowed_downtime_minutes.unwrap();
+    let local = s.now.with_timezone(&tz);
+    let month = opsdeck::sla::local_month(tz, local.year(), local.month()).unwrap();
+    let windows =
+        opsdeck_app::store::maintenance_windows::intervals(&pool, month.start, month.end, None)
+            .await
+            .unwrap();
+    let excluded: i64 = windows
+        .iter()
+        .filter_map(|w| w.intersection(&month))
+        .map(|w| w.length().num_minutes())
+        .sum();
+    assert!(excluded >= 120, "the monthly window: {excluded}");
+    let expected = ((month.end - month.start).num_minutes() - excluded) as f64 * 0.001;
     assert!(
-        [40.32, 41.76, 43.2, 44.64]
-            .iter()
-            .any(|m| (m - allowed).abs() < 1e-9),
-        "{allowed}"
+        (allowed - expected).abs() < 1e-6,
+        "{allowed} vs {expected}: 0.1 % of the month's minutes outside maintenance"
     );
     let (start, end) = s.next_maintenance.unwrap();
     let local = start.with_timezone(&chrono_tz::Asia::Tokyo);

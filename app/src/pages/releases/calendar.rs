@@ -416,7 +416,7 @@ fn Grid(cal: CalendarMonth, tz: Tz, title: String) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, (short, long))| {
-            let class = if i > 4 { "weekend" } else { "" };
+            let class = (i > 4).then_some("weekend");
             view! {
                 <th scope="col" class=class>
                     <abbr title=long.text(lang)>{short.text(lang)}</abbr>
@@ -682,5 +682,128 @@ mod tests {
             let json = serde_json::to_string(&k).expect("serialise");
             assert_eq!(json, format!("\"{}\"", kind_key(k)));
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod render_tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn december() -> CalendarMonth {
+        let tz = chrono_tz::Asia::Tokyo;
+        let at = |s: &str| {
+            crate::time::parse_local(s, tz)
+                .expect("time")
+                .expect("some")
+        };
+        let days = day(2026, 11, 30)
+            .iter_days()
+            .take(35)
+            .map(|d| {
+                let mut items = Vec::new();
+                if d >= day(2026, 12, 1) && d < day(2026, 12, 8) {
+                    items.push(CalendarItem::Freeze {
+                        release_id: 7,
+                        version: "1.3.0".into(),
+                    });
+                }
+                if d == day(2026, 12, 1) {
+                    items.push(CalendarItem::Milestone {
+                        release_id: 7,
+                        version: "1.3.0".into(),
+                        kind: MilestoneKind::CodeFreeze,
+                        status: ReleaseStatus::Frozen,
+                    });
+                }
+                if d == day(2026, 12, 6) {
+                    items.push(CalendarItem::Maintenance {
+                        window_id: 3,
+                        starts_at: at("2026-12-06T02:00"),
+                        ends_at: at("2026-12-06T04:00"),
+                        reason: "DB upgrade".into(),
+                    });
+                }
+                (d, items)
+            })
+            .collect();
+        CalendarMonth {
+            year: 2026,
+            month: 12,
+            today: day(2026, 12, 3),
+            time_zone: "Asia/Tokyo".into(),
+            days,
+            feed_created_at: None,
+        }
+    }
+
+    fn render(lang: Lang, f: impl FnOnce() -> AnyView) -> String {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(lang);
+            f().to_html()
+        })
+    }
+
+    #[test]
+    fn r_rel_3_grid_marks_today_freeze_milestones_and_maintenance() {
+        let cal = december();
+        let tz = crate::time::zone(&cal.time_zone);
+        let html = render(Lang::Ja, move || {
+            view! { <Grid cal=cal tz=tz title="2026年12月".to_string()/> }.into_any()
+        });
+        assert_eq!(html.matches("data-testid=\"cal-day\"").count(), 35);
+        assert!(html.contains("data-date=\"2026-12-03\""), "{html}");
+        assert_eq!(html.matches("aria-current=\"date\"").count(), 1);
+        assert_eq!(html.matches("data-testid=\"cal-freeze\"").count(), 7);
+        assert!(html.contains("v1.3.0 のコードフリーズ期間"));
+        assert!(html.contains("data-kind=\"code_freeze\""));
+        assert!(html.contains("v1.3.0 コードフリーズ"));
+        assert!(html.contains("href=\"/releases/7\""));
+        assert!(html.contains("02:00–04:00"));
+        assert!(html.contains("href=\"/maintenance\""));
+        assert!(html.contains("title=\"月曜日\">月"), "{html}");
+    }
+
+    #[test]
+    fn r_rel_3_agenda_lists_only_the_months_days_with_items() {
+        let cal = december();
+        let tz = crate::time::zone(&cal.time_zone);
+        let html = render(Lang::En, move || {
+            view! { <Agenda cal=cal tz=tz/> }.into_any()
+        });
+        // Seven freeze days (one with the code-freeze milestone, one with maintenance).
+        assert_eq!(html.matches("data-testid=\"agenda-day\"").count(), 7);
+        assert!(html.contains("v1.3.0 Code freeze"));
+        assert!(html.contains("2026-12-06 02:00 JST – 04:00"));
+        assert!(!html.contains("data-testid=\"cal-milestone\""));
+    }
+
+    #[test]
+    fn r_rel_3_feed_section_offers_create_or_regenerate() {
+        let feed = || Feed {
+            url: RwSignal::new(None),
+            regenerate: Action::new(|_: &()| async { Ok(()) }),
+            hydrated: RwSignal::new(false),
+        };
+        let tz = chrono_tz::Asia::Tokyo;
+        let none = render(Lang::En, move || {
+            view! { <FeedSection created_at=None tz=tz feed=feed()/> }.into_any()
+        });
+        assert!(none.contains("data-feed=\"no\""), "{none}");
+        assert!(none.contains("Create subscription URL"));
+        assert!(!none.contains("data-testid=\"feed-url\""));
+        let at = crate::time::parse_local("2026-11-20T09:30", tz)
+            .expect("time")
+            .expect("some");
+        let some = render(Lang::Ja, move || {
+            view! { <FeedSection created_at=Some(at) tz=tz feed=feed()/> }.into_any()
+        });
+        assert!(some.contains("data-feed=\"yes\""), "{some}");
+        assert!(some.contains("2026-11-20 09:30 JST"));
+        assert!(some.contains("URL を再発行"));
     }
 }

@@ -60,12 +60,21 @@ impl ReleaseActions {
             let (id, (version, date, breaking, summary)) = (*id, a.clone());
             async move { update_release(id, version, date, breaking, summary).await }
         });
-        let diff = Action::new(|(id, from, to): &(i64, i32, i32)| diff_release_notes(*id, *from, *to));
+        let diff =
+            Action::new(|(id, from, to): &(i64, i32, i32)| diff_release_notes(*id, *from, *to));
+        // One effect each: an old success must not reload again on a later failure.
         Effect::new(move |_| {
-            let done = matches!(publish.value().get(), Some(Ok(())))
-                || matches!(cancel.value().get(), Some(Ok(())))
-                || matches!(update.value().get(), Some(Ok(_)));
-            if done {
+            if matches!(publish.value().get(), Some(Ok(()))) {
+                reload.update(|n| *n += 1);
+            }
+        });
+        Effect::new(move |_| {
+            if matches!(cancel.value().get(), Some(Ok(()))) {
+                reload.update(|n| *n += 1);
+            }
+        });
+        Effect::new(move |_| {
+            if matches!(update.value().get(), Some(Ok(_))) {
                 reload.update(|n| *n += 1);
             }
         });
@@ -158,7 +167,10 @@ fn ReleaseBody(
     let open = matches!(r.status, ReleaseStatus::Planned | ReleaseStatus::Frozen);
     let can_edit_notes = manager && r.status != ReleaseStatus::Cancelled;
     let export_name = format!("v{}-release-notes.md", r.version);
-    let export_href = format!("data:text/markdown;charset=utf-8,{}", percent_encode(&d.markdown));
+    let export_href = format!(
+        "data:text/markdown;charset=utf-8,{}",
+        percent_encode(&d.markdown)
+    );
     let has_notes = d.release.notes_revision > 0;
     let html = d.html.clone();
     view! {
@@ -286,7 +298,10 @@ fn ManagerActions(r: ReleaseRow, actions: ReleaseActions) -> impl IntoView {
 }
 
 #[component]
-fn EditPlan(r: ReleaseRow, update: Action<(i64, SaveArgs), Result<PlanSaved, AppError>>) -> impl IntoView {
+fn EditPlan(
+    r: ReleaseRow,
+    update: Action<(i64, SaveArgs), Result<PlanSaved, AppError>>,
+) -> impl IntoView {
     let lang = use_lang();
     let id = r.id;
     let inputs = PlanInputs::new(
@@ -310,8 +325,16 @@ fn EditPlan(r: ReleaseRow, update: Action<(i64, SaveArgs), Result<PlanSaved, App
     };
     let saved = move || {
         result.get().and_then(|r| r.ok()).map(|s| {
-            let items = s.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();
-            let class = if s.warnings.is_empty() { "alert alert-ok" } else { "alert rel-warning" };
+            let items = s
+                .warnings
+                .iter()
+                .map(|w| view! { <li>{w.clone()}</li> })
+                .collect_view();
+            let class = if s.warnings.is_empty() {
+                "alert alert-ok"
+            } else {
+                "alert rel-warning"
+            };
             view! {
                 <div class=class role="status" data-testid="edit-plan-saved">
                     {M::PlanSaved.text(lang)}
@@ -456,8 +479,137 @@ mod tests {
     #[test]
     fn percent_encoding_keeps_only_unreserved_ascii() {
         assert_eq!(percent_encode("aZ09-_.~"), "aZ09-_.~");
-        assert_eq!(percent_encode("# v1.3.0\n- a (#1)"), "%23%20v1.3.0%0A-%20a%20%28%231%29");
+        assert_eq!(
+            percent_encode("# v1.3.0\n- a (#1)"),
+            "%23%20v1.3.0%0A-%20a%20%28%231%29"
+        );
         assert_eq!(percent_encode("新"), "%E6%96%B0");
         assert_eq!(percent_encode("%&+/"), "%25%26%2B%2F");
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod render_tests {
+    use super::*;
+    use crate::model::releases::{NotesForm, RevisionMeta};
+    use crate::pages::releases::list::render_tests::{row, without_markers};
+    use opsdeck::release_notes::Section;
+
+    fn detail(status: ReleaseStatus) -> ReleaseDetail {
+        let mut release = row(7, "1.3.0", "2026-12-06", status);
+        release.notes_revision = 2;
+        let notes = NotesForm {
+            new_features: "Deck sharing (#123)".into(),
+            upgrade_steps: "Clear the cache".into(),
+            ..NotesForm::default()
+        }
+        .to_notes(opsdeck::versions::Version::new(1, 3, 0), false);
+        let markdown = notes.render_markdown();
+        let now = crate::time::parse_local("2026-12-01T10:00", chrono_tz::Asia::Tokyo)
+            .expect("time")
+            .expect("some");
+        ReleaseDetail {
+            now,
+            release,
+            notes,
+            markdown,
+            html: "<h1>v1.3.0 リリースノート</h1>".into(),
+            revisions: vec![
+                RevisionMeta {
+                    revision: 2,
+                    author: "bob".into(),
+                    created_at: now,
+                    bytes: 120,
+                },
+                RevisionMeta {
+                    revision: 1,
+                    author: "alice".into(),
+                    created_at: now,
+                    bytes: 80,
+                },
+            ],
+            issue_url_template: "https://example.com/issues/{n}".into(),
+        }
+    }
+
+    fn render(status: ReleaseStatus, manager: bool) -> String {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            provide_context(Lang::En);
+            let reload = RwSignal::new(0u32);
+            let editor = Editor::new(reload);
+            let actions = ReleaseActions::new(reload);
+            let d = detail(status);
+            editor.init(&d);
+            let tz = chrono_tz::Asia::Tokyo;
+            view! { <ReleaseBody d=d tz=tz manager=manager editor=editor actions=actions/> }
+                .into_any()
+                .to_html()
+        });
+        without_markers(&html)
+    }
+
+    #[test]
+    fn r_rel_4_manager_sees_actions_editor_export_and_history() {
+        let html = render(ReleaseStatus::Frozen, true);
+        assert!(html.contains("data-testid=\"publish-release\""), "{html}");
+        assert!(html.contains("Publish v1.3.0"));
+        assert!(html.contains("data-testid=\"cancel-release\""));
+        assert!(html.contains("data-testid=\"edit-plan\""));
+        assert!(html.contains("data-testid=\"notes-html\""));
+        assert!(html.contains("<h1>v1.3.0 リリースノート</h1>"));
+        assert!(html.contains("download=\"v1.3.0-release-notes.md\""));
+        assert!(html.contains("href=\"data:text/markdown;charset=utf-8,%23%20v1.3.0"));
+        // One textarea per section, filled from the head revision.
+        for s in Section::ALL {
+            assert!(
+                html.contains(&format!("data-testid=\"notes-{}\"", s.key())),
+                "{s:?}"
+            );
+        }
+        assert!(html.contains("新機能 / New features"));
+        assert!(html.contains(">Deck sharing (#123)</textarea>"));
+        assert!(html.contains("Editing on top of revision 2."));
+        assert!(html.contains("data-testid=\"notes-preview\""));
+        assert!(html.contains("linked-deploys"));
+        assert_eq!(html.matches("data-testid=\"revision-row\"").count(), 2);
+        assert!(html.contains("data-testid=\"diff-compare\""));
+        assert!(
+            !html.contains("disabled>"),
+            "nothing is locked before publishing"
+        );
+    }
+
+    #[test]
+    fn r_rel_5_published_release_locks_all_but_known_issues() {
+        let html = render(ReleaseStatus::Released, true);
+        assert!(!html.contains("publish-release"));
+        assert!(html.contains("data-testid=\"notes-locked\""));
+        assert!(html.contains("Released by alice at 2026-12-06 12:00 JST"));
+        let known = &html[html
+            .find("data-testid=\"notes-known_issues\"")
+            .expect("known")..];
+        assert!(!known[..known.find('>').expect("tag end")].contains("disabled"));
+        let features = &html[html
+            .find("data-testid=\"notes-new_features\"")
+            .expect("features")..];
+        assert!(features[..features.find('>').expect("tag end")].contains("disabled"));
+    }
+
+    #[test]
+    fn r_rel_4_viewer_reads_only() {
+        let html = render(ReleaseStatus::Planned, false);
+        assert!(html.contains("data-testid=\"read-only\""));
+        assert!(html.contains("data-testid=\"notes-html\""));
+        assert!(html.contains("data-testid=\"export-md\""));
+        for absent in [
+            "publish-release",
+            "cancel-release",
+            "edit-plan",
+            "notes-editor",
+            "<textarea",
+        ] {
+            assert!(!html.contains(absent), "{absent}");
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! the active code freeze, every release with its milestones, and for
 //! release managers the plan form with its live check.
 
-use super::msg::{fill, kind_text, milestones_compact, relative_day, rt, status_badge, RelMsg as M};
+use super::msg::{
+    fill, kind_text, milestones_compact, relative_day, rt, status_badge, RelMsg as M,
+};
 use super::plan::{live_check, CheckArgs, PlanCheckView, PlanFields, PlanInputs, SaveArgs};
 use crate::api::releases::{check_plan, load_releases, plan_release, save_release_settings};
 use crate::components::error_box::{error_text, ErrorBox};
@@ -69,13 +71,13 @@ fn answer(v: &ReleasesView, lang: Lang) -> String {
         .filter(|r| r.planned_date >= v.today)
         .min_by_key(|r| r.planned_date);
     let next = match next {
-        Some(r) => format!(
-            "{} ({})",
-            fill(
-                M::NextRelease.text(lang),
-                &[("version", &r.version), ("date", &r.planned_date.to_string())]
-            ),
-            relative_day(v.today, r.planned_date, lang)
+        Some(r) => fill(
+            M::NextRelease.text(lang),
+            &[
+                ("version", &r.version),
+                ("date", &r.planned_date.to_string()),
+                ("when", &relative_day(v.today, r.planned_date, lang)),
+            ],
         ),
         None => M::NoNextRelease.text(lang).to_string(),
     };
@@ -104,8 +106,13 @@ fn ReleasesBody(v: ReleasesView, tz: Tz, manager: bool, admin: bool) -> impl Int
     let banner = v.active_freeze.as_ref().map(|r| freeze_banner(r, tz, lang));
     let answer_text = answer(&v, lang);
     let body = if v.releases.is_empty() {
-        let text = if manager { M::EmptyManager } else { M::EmptyViewer };
-        view! { <p class="card empty-state" data-testid="releases-empty">{text.text(lang)}</p> }.into_any()
+        let text = if manager {
+            M::EmptyManager
+        } else {
+            M::EmptyViewer
+        };
+        view! { <p class="card empty-state" data-testid="releases-empty">{text.text(lang)}</p> }
+            .into_any()
     } else {
         let rows = v
             .releases
@@ -140,7 +147,11 @@ fn ReleasesBody(v: ReleasesView, tz: Tz, manager: bool, admin: bool) -> impl Int
 
 fn release_row(r: &ReleaseRow, tz: Tz, lang: Lang) -> impl IntoView {
     let released = match (&r.released_by, r.released_at) {
-        (Some(by), Some(at)) => format!("{} · {} {by}", crate::time::format(at, tz), M::By.text(lang)),
+        (Some(by), Some(at)) => format!(
+            "{} · {} {by}",
+            crate::time::format(at, tz),
+            M::By.text(lang)
+        ),
         (None, Some(at)) => crate::time::format(at, tz),
         _ => "—".to_string(),
     };
@@ -241,10 +252,13 @@ fn SettingsForm(template: String) -> impl IntoView {
     });
     let result = save.value();
     let err = move || {
-        result.get().and_then(|r| r.err()).map(|e| match e.for_field("issue_url_template") {
-            Some(m) => tr(m).to_string(),
-            None => error_text(&e),
-        })
+        result
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| match e.for_field("issue_url_template") {
+                Some(m) => tr(m).to_string(),
+                None => error_text(&e),
+            })
     };
     let saved = move || matches!(result.get(), Some(Ok(())));
     view! {
@@ -266,5 +280,161 @@ fn SettingsForm(template: String) -> impl IntoView {
                 </div>
             </form>
         </details>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+pub(super) mod render_tests {
+    use super::*;
+    use crate::model::releases::ReleaseSettingsView;
+    use chrono::{DateTime, NaiveDate, Utc};
+    use opsdeck::release_calendar::{Milestone, MilestoneKind};
+    use opsdeck::versions::ReleaseKind;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        crate::time::parse_local(s, chrono_tz::Asia::Tokyo)
+            .expect("time")
+            .expect("some")
+    }
+
+    pub(crate) fn row(id: i64, version: &str, date: &str, status: ReleaseStatus) -> ReleaseRow {
+        let d = day(date);
+        let kinds = [
+            (MilestoneKind::FeatureFreeze, 14),
+            (MilestoneKind::CodeFreeze, 7),
+            (MilestoneKind::FinalTest, 3),
+            (MilestoneKind::ReleaseNotes, 1),
+            (MilestoneKind::Release, 0),
+        ];
+        ReleaseRow {
+            id,
+            version: version.into(),
+            kind: ReleaseKind::Minor,
+            planned_date: d,
+            status,
+            breaking: false,
+            summary: String::new(),
+            milestones: kinds
+                .iter()
+                .map(|(kind, n)| Milestone {
+                    kind: *kind,
+                    date: d - chrono::Duration::days(*n),
+                })
+                .collect(),
+            freeze_start: at(&format!("{}T00:00", d - chrono::Duration::days(7))),
+            freeze_end: at(&format!("{d}T00:00")),
+            notes_revision: 0,
+            released_at: (status == ReleaseStatus::Released).then(|| at(&format!("{d}T12:00"))),
+            released_by: (status == ReleaseStatus::Released).then(|| "alice".to_string()),
+            created_by: "alice".into(),
+        }
+    }
+
+    fn view_with(releases: Vec<ReleaseRow>, frozen: bool) -> ReleasesView {
+        ReleasesView {
+            now: at("2026-12-01T10:00"),
+            today: day("2026-12-01"),
+            active_freeze: frozen
+                .then(|| {
+                    releases
+                        .iter()
+                        .find(|r| r.status == ReleaseStatus::Frozen)
+                        .cloned()
+                })
+                .flatten(),
+            last_released: Some("1.2.0".into()),
+            releases,
+            settings: ReleaseSettingsView {
+                feature_freeze_days: 14,
+                code_freeze_days: 7,
+                final_test_days: 3,
+                release_notes_days: 1,
+                issue_url_template: "https://example.com/issues/{n}".into(),
+            },
+        }
+    }
+
+    fn render(lang: Lang, f: impl FnOnce() -> AnyView) -> String {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(lang);
+            without_markers(&f().to_html())
+        })
+    }
+
+    /// The HTML without the hydration markers (`<!>`, `<!--…-->`) between text nodes.
+    pub(crate) fn without_markers(html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(i) = rest.find("<!") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i..];
+            let end = if after.starts_with("<!--") {
+                after.find("-->").map(|e| e + 3)
+            } else {
+                after.find('>').map(|e| e + 1)
+            };
+            match end {
+                Some(e) => rest = &after[e..],
+                None => {
+                    rest = after;
+                    break;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn r_rel_3_list_shows_the_freeze_banner_statuses_and_milestones() {
+        let v = view_with(
+            vec![
+                row(7, "1.3.0", "2026-12-06", ReleaseStatus::Frozen),
+                row(6, "1.2.0", "2026-11-01", ReleaseStatus::Released),
+                row(5, "1.1.9", "2026-10-01", ReleaseStatus::Cancelled),
+            ],
+            true,
+        );
+        let tz = chrono_tz::Asia::Tokyo;
+        let html = render(Lang::En, move || {
+            view! { <ReleasesBody v=v tz=tz manager=false admin=false/> }.into_any()
+        });
+        assert!(html.contains("data-testid=\"freeze-banner\""), "{html}");
+        assert!(html.contains(
+            "Code freeze for v1.3.0 until 2026-12-06 00:00 JST: Production deploys are blocked."
+        ));
+        assert_eq!(html.matches("data-testid=\"release-row\"").count(), 3);
+        assert!(html.contains("href=\"/releases/7\""));
+        assert!(html.contains(">v1.3.0</a>"));
+        // Status by word and icon, not colour alone.
+        assert!(
+            html.contains("code freeze") && html.contains("released") && html.contains("cancelled")
+        );
+        assert!(html.contains("Feature freeze"));
+        assert!(html.contains("11-22"));
+        assert!(html.contains("2026-11-01 12:00 JST · by alice"));
+        assert!(html.contains("Last released: v1.2.0 · next: v1.3.0 on 2026-12-06 (in 5 days)"));
+        // A viewer reads only.
+        assert!(html.contains("data-testid=\"read-only\""));
+        assert!(!html.contains("release-settings"));
+    }
+
+    #[test]
+    fn r_rel_3_empty_list_and_admin_settings_in_japanese() {
+        let v = view_with(Vec::new(), false);
+        let tz = chrono_tz::Asia::Tokyo;
+        let html = render(Lang::Ja, move || {
+            view! { <ReleasesBody v=v tz=tz manager=true admin=true/> }.into_any()
+        });
+        assert!(html.contains("data-testid=\"releases-empty\""));
+        assert!(html.contains("下のフォームから最初のリリースを計画してください"));
+        assert!(!html.contains("freeze-banner"));
+        assert!(html.contains("data-testid=\"release-settings\""));
+        assert!(!html.contains("data-testid=\"read-only\""));
     }
 }

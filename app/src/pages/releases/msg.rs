@@ -16,7 +16,7 @@ crate::messages! { pub enum RelMsg {
     FreezeBanner => "Code freeze for v{version} until {until}: Production deploys are blocked.", "v{version} のコードフリーズ中です（{until} まで）: 本番環境へのデプロイはできません。";
     LastReleased => "Last released: v{version}", "最後のリリース: v{version}";
     NothingReleased => "Nothing released yet", "リリース済みのバージョンはまだありません";
-    NextRelease => "next: v{version} on {date}", "次回: v{version}（{date}）";
+    NextRelease => "next: v{version} on {date} ({when})", "次回: v{version}（{date}・{when}）";
     NoNextRelease => "no release planned", "予定されたリリースはありません";
     Version => "Version", "バージョン";
     Kind => "Kind", "種類";
@@ -119,9 +119,9 @@ pub fn rt(m: RelMsg) -> &'static str {
 
 /// `template` with each `{key}` replaced by its value.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(template.to_string(), |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
+    values.iter().fold(template.to_string(), |s, (k, v)| {
+        s.replace(&format!("{{{k}}}"), v)
+    })
 }
 
 pub fn kind_text(kind: ReleaseKind, lang: Lang) -> &'static str {
@@ -203,7 +203,16 @@ mod tests {
     #[test]
     fn placeholders_are_the_same_in_both_languages() {
         for m in RelMsg::ALL {
-            for key in ["{version}", "{until}", "{date}", "{n}", "{kind}", "{who}", "{at}", "{by}"] {
+            for key in [
+                "{version}",
+                "{until}",
+                "{date}",
+                "{n}",
+                "{kind}",
+                "{who}",
+                "{at}",
+                "{by}",
+            ] {
                 assert_eq!(
                     m.text(Lang::En).contains(key),
                     m.text(Lang::Ja).contains(key),
@@ -216,9 +225,21 @@ mod tests {
     #[test]
     fn relative_days() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(relative_day(d("2026-11-28"), d("2026-12-06"), Lang::En), "in 8 days");
-        assert_eq!(relative_day(d("2026-11-28"), d("2026-11-28"), Lang::Ja), "今日");
-        assert_eq!(relative_day(d("2026-11-28"), d("2026-11-25"), Lang::En), "3 days ago");
-        assert_eq!(fill("v{version} {n}", &[("version", "1.3.0"), ("n", "2")]), "v1.3.0 2");
+        assert_eq!(
+            relative_day(d("2026-11-28"), d("2026-12-06"), Lang::En),
+            "in 8 days"
+        );
+        assert_eq!(
+            relative_day(d("2026-11-28"), d("2026-11-28"), Lang::Ja),
+            "今日"
+        );
+        assert_eq!(
+            relative_day(d("2026-11-28"), d("2026-11-25"), Lang::En),
+            "3 days ago"
+        );
+        assert_eq!(
+            fill("v{version} {n}", &[("version", "1.3.0"), ("n", "2")]),
+            "v1.3.0 2"
+        );
     }
 }

@@ -7,7 +7,9 @@ use super::plan::Debounce;
 use crate::api::releases::{preview_release_notes, save_release_notes};
 use crate::components::error_box::error_text;
 use crate::error::AppError;
-use crate::model::releases::{NotesForm, ReleaseDetail, ReleaseRow, ReleaseStatus, SaveNotesOutcome};
+use crate::model::releases::{
+    NotesForm, ReleaseDetail, ReleaseRow, ReleaseStatus, SaveNotesOutcome,
+};
 use crate::{tr, use_lang};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -315,7 +317,7 @@ pub fn NotesEditor(
         })
     };
     view! {
-        <section class="card" data-testid="notes-editor-section">
+        <section class="card notes-editor-section" data-testid="notes-editor-section">
             <h2>{M::EditorTitle.text(lang)}</h2>
             <p class="muted">{M::EditorHint.text(lang)}</p>
             {published.then(|| view! {
@@ -349,5 +351,27 @@ pub fn NotesEditor(
                 </div>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_rel_4_their_markdown_loads_back_into_the_editor() {
+        // What "Load their version into the editor" does with a conflict's `theirs`.
+        let form = NotesForm {
+            bug_fixes: "共有リンクの有効期限切れを修正 (#171)\nデッキ一覧の並び順を修正 (#172)"
+                .into(),
+            known_issues: "Safari 16 で表示が崩れる".into(),
+            upgrade_steps: "キャッシュクリア\n再起動".into(),
+            ..NotesForm::default()
+        };
+        let theirs = form
+            .to_notes(opsdeck::versions::Version::new(1, 2, 4), true)
+            .render_markdown();
+        let parsed = opsdeck::release_notes::parse_markdown(&theirs).expect("parses");
+        assert_eq!(NotesForm::from_notes(&parsed), form);
     }
 }

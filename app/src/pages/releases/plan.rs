@@ -104,7 +104,8 @@ pub fn live_check(inputs: PlanInputs, check: Action<CheckArgs, Result<PlanCheck,
     let debounce = Debounce::new();
     Effect::new(move |prev: Option<()>| {
         let args = inputs.check_args();
-        let blank = args.0.trim().is_empty() && args.1.trim().is_empty() && !args.2 && !args.3 && !args.4;
+        let blank =
+            args.0.trim().is_empty() && args.1.trim().is_empty() && !args.2 && !args.3 && !args.4;
         if prev.is_some() && !blank {
             debounce.call(move || {
                 check.dispatch(args);
@@ -121,8 +122,17 @@ pub fn PlanFields(
     inputs: PlanInputs,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let err = move |field: &'static str| move || error.get().and_then(|e| e.for_field(field)).map(tr);
-    let invalid = move |field: &'static str| move || error.get().and_then(|e| e.for_field(field)).is_some().to_string();
+    let err =
+        move |field: &'static str| move || error.get().and_then(|e| e.for_field(field)).map(tr);
+    let invalid = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|e| e.for_field(field))
+                .is_some()
+                .to_string()
+        }
+    };
     let id = move |name: &str| format!("{prefix}-{name}");
     let PlanInputs {
         version,
@@ -137,14 +147,14 @@ pub fn PlanFields(
         <div class="field">
             <label for=id("version")>{M::PlanVersion.text(lang)}</label>
             <input id=id("version") name="version" type="text" inputmode="decimal" autocomplete="off" placeholder="1.3.0"
-                prop:value=move || version.get() on:input=move |ev| version.set(event_target_value(&ev))
+                value=version.get_untracked() prop:value=move || version.get() on:input=move |ev| version.set(event_target_value(&ev))
                 aria-invalid=invalid("version") data-testid=id("version")/>
             <span class="field-error" data-testid="err-version">{err("version")}</span>
         </div>
         <div class="field">
             <label for=id("planned_date")>{M::PlanDate.text(lang)}</label>
             <input id=id("planned_date") name="planned_date" type="date"
-                prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev))
+                value=date.get_untracked() prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev))
                 on:change=move |ev| date.set(event_target_value(&ev))
                 aria-invalid=invalid("planned_date") data-testid=id("planned_date")/>
             <span class="field-error" data-testid="err-planned_date">{err("planned_date")}</span>
@@ -152,7 +162,7 @@ pub fn PlanFields(
         <fieldset class="checks">
             <legend>{M::ChangesLegend.text(lang)}</legend>
             <label class="check">
-                <input type="checkbox" name="breaking" data-testid=id("breaking") prop:checked=move || breaking.get()
+                <input type="checkbox" name="breaking" data-testid=id("breaking") checked=breaking.get_untracked() prop:checked=move || breaking.get()
                     on:change=move |ev| breaking.set(event_target_checked(&ev))/>
                 " " {M::ChangeBreaking.text(lang)}
             </label>
@@ -171,7 +181,7 @@ pub fn PlanFields(
         <div class="field">
             <label for=id("summary")>{M::Summary.text(lang)}</label>
             <input id=id("summary") name="summary" type="text" maxlength="500"
-                prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))
+                value=summary.get_untracked() prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))
                 aria-invalid=invalid("summary") data-testid=id("summary")/>
             <span class="field-error" data-testid="err-summary">{err("summary")}</span>
         </div>
@@ -295,5 +305,83 @@ fn check_body(c: PlanCheck, version: RwSignal<String>, lang: Lang) -> impl IntoV
         {cadence}
         {overlaps}
         {milestones}
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod render_tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use opsdeck::release_calendar::{Milestone, MilestoneKind};
+    use opsdeck::versions::ReleaseKind;
+
+    #[test]
+    fn r_rel_1_to_3_check_shows_proposal_problems_warnings_and_past_milestones() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let c = PlanCheck {
+            proposed: Some("1.3.0".into()),
+            last_released: Some("1.2.0".into()),
+            version_problem: Some("1.1.0 must be greater than the last released 1.2.0".into()),
+            date_problem: None,
+            kind: Some(ReleaseKind::Minor),
+            cadence_warnings: vec!["3 minor releases in 2026-12 (at most 2)".into()],
+            overlapping_freezes: vec!["1.2.4".into()],
+            milestones: vec![
+                (
+                    Milestone {
+                        kind: MilestoneKind::FeatureFreeze,
+                        date: d("2026-11-29"),
+                    },
+                    true,
+                ),
+                (
+                    Milestone {
+                        kind: MilestoneKind::CodeFreeze,
+                        date: d("2026-12-06"),
+                    },
+                    false,
+                ),
+                (
+                    Milestone {
+                        kind: MilestoneKind::FinalTest,
+                        date: d("2026-12-10"),
+                    },
+                    false,
+                ),
+                (
+                    Milestone {
+                        kind: MilestoneKind::ReleaseNotes,
+                        date: d("2026-12-12"),
+                    },
+                    false,
+                ),
+                (
+                    Milestone {
+                        kind: MilestoneKind::Release,
+                        date: d("2026-12-13"),
+                    },
+                    false,
+                ),
+            ],
+        };
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            provide_context(Lang::En);
+            let version = RwSignal::new(String::new());
+            check_body(c, version, Lang::En).to_html()
+        });
+        assert!(html.contains("data-testid=\"plan-proposed\""), "{html}");
+        assert!(html.contains("v1.3.0"));
+        assert!(html.contains("data-testid=\"use-proposed\""));
+        assert!(html.contains("1.1.0 must be greater than the last released 1.2.0"));
+        assert!(html.contains("This is a minor release."));
+        assert!(html.contains("saving is still allowed"));
+        assert!(html.contains("3 minor releases in 2026-12"));
+        assert!(html.contains("v1.2.4"));
+        assert!(html.contains("data-testid=\"plan-milestones\""));
+        let list = &html[html.find("plan-milestones").expect("list")..];
+        assert_eq!(list.matches("<li").count(), 5);
+        assert_eq!(html.matches("already past").count(), 1);
+        assert!(html.contains("Feature freeze") && html.contains("Release notes"));
     }
 }
