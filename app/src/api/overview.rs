@@ -76,6 +76,12 @@ pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
             Some(m) => {
                 crate::store::maintenance_windows::intervals(&call.ctx.pool, m.start, m.end, None)
                     .await?
+                    .into_iter()
+                    .map(|interval| opsdeck::sla::Exclusion {
+                        interval,
+                        reason: opsdeck::sla::ExclusionReason::PlannedMaintenance,
+                    })
+                    .collect()
             }
             None => Vec::new(),
         };

@@ -8,9 +8,10 @@ pub mod ics;
 pub mod render;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::model::releases::NotesForm;
 use crate::model::releases::{
-    CalendarMonth, DiffLine, NotesForm, PlanCheck, PlanSaved, ReleaseDetail, ReleasesView,
-    SaveNotesOutcome,
+    CalendarMonth, DiffLine, PlanCheck, PlanSaved, ReleaseDetail, ReleasesView, SaveNotesOutcome,
 };
 #[cfg(feature = "ssr")]
 use crate::{
