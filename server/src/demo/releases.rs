@@ -166,7 +166,12 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
         .bind(id)
         .bind(&value)
         .bind(&markdown)
-        .bind(date.and_hms_opt(1, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now) - TimeDelta::days(2))
+        // Written two days before release day, and never in the future.
+        .bind(
+            (date.and_hms_opt(1, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now)
+                - TimeDelta::days(2))
+            .min(Utc::now() - TimeDelta::hours(3)),
+        )
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE releases SET notes_revision = 1 WHERE id = $1")

@@ -610,6 +610,15 @@ async fn the_calendar_month_shows_milestones_freeze_band_and_maintenance_r_rel_3
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
 async fn demo_releases_have_a_year_of_notes_and_one_release_in_its_freeze(pool: PgPool) {
     opsdeck_server::demo::seed(&pool).await.unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM releases")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let first = count().await;
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    assert_eq!(count().await, first, "seeding again adds nothing");
     let app = spawn(pool.clone()).await;
     create_user(&pool, "v", &[Role::Viewer]).await;
     let viewer = app.signed_in("v").await;
