@@ -34,8 +34,10 @@ test("finance imports a CSV: the bad line is named and nothing imported; fixed, 
   // Enough to reach 85 % of the budget (cents → dollars).
   const dollars = ((Math.ceil(budget * 0.85) - mtd) / 100).toFixed(2);
 
-  const csv = page.getByTestId("import-csv");
-  await csv.fill(`date,service,amount\n${today},e2e-compute,${dollars}\n${today},e2e-cdn,twelve\n`);
+  // The file chooser reads the file into the form, where it can be checked before importing.
+  const bad = `date,service,amount\n${today},e2e-compute,${dollars}\n${today},e2e-cdn,twelve\n`;
+  await page.getByTestId("import-file").setInputFiles({ name: "costs.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await expect(page.getByTestId("import-csv")).toHaveValue(bad);
   await page.getByTestId("import-submit").click();
   await expect(page.getByTestId("import-errors")).toBeVisible();
   await expect(page.getByTestId("import-error-3")).toContainText(/(Line|行) 3/);

@@ -193,10 +193,39 @@ fn ExportLink(month: String) -> impl IntoView {
     }
 }
 
+/// The largest file the import reads (the server's limit too).
+const IMPORT_MAX_BYTES: f64 = 512.0 * 1024.0;
+
+/// Reads the chosen file into the import text, where the person sees it
+/// before importing; a file over the limit is refused here already.
+fn read_chosen_file(ev: &leptos::ev::Event, text: RwSignal<String>, too_large: RwSignal<bool>) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return;
+    };
+    too_large.set(file.size() > IMPORT_MAX_BYTES);
+    if file.size() > IMPORT_MAX_BYTES {
+        return;
+    }
+    let reading = wasm_bindgen_futures::JsFuture::from(file.text());
+    leptos::task::spawn_local(async move {
+        if let Some(content) = reading.await.ok().and_then(|v| v.as_string()) {
+            text.set(content);
+        }
+    });
+}
+
 #[component]
 fn ImportForm() -> impl IntoView {
     let refresh = expect_context::<Refresh>();
     let text = RwSignal::new(String::new());
+    let file_problem = RwSignal::new(false);
     let import = Action::new(move |_: &()| {
         let t = text.get_untracked();
         async move { import_csv(t).await }
@@ -250,6 +279,14 @@ fn ImportForm() -> impl IntoView {
             <h2>{ct(M::Import)}</h2>
             <p class="muted small">{ct(M::ImportHelp)}</p>
             <form class="stack" data-testid="import-form" on:submit=move |ev| { ev.prevent_default(); import.dispatch(()); }>
+                <div class="field">
+                    <label for="import-file">{ct(M::ImportChooseFile)}</label>
+                    <input id="import-file" type="file" accept=".csv,text/csv" data-testid="import-file"
+                        on:change=move |ev| read_chosen_file(&ev, text, file_problem)/>
+                    {move || file_problem.get().then(|| view! {
+                        <p class="field-error" role="alert" data-testid="import-file-error">{ct(M::ImportFileTooLarge)}</p>
+                    })}
+                </div>
                 <div class="field">
                     <label for="import-csv">{ct(M::ImportText)}</label>
                     <textarea id="import-csv" name="csv" rows="8" spellcheck="false" data-testid="import-csv"

@@ -56,6 +56,8 @@ crate::messages! { pub enum CostsMsg {
     ImportButton => "Import", "取り込む";
     ImportFile => "CSV file", "CSV ファイル";
     ImportText => "CSV text", "CSV テキスト";
+    ImportChooseFile => "Choose a CSV file (or paste its text below)", "CSV ファイルを選択（または下にテキストを貼り付け）";
+    ImportFileTooLarge => "The file is over 512 KB: split it into smaller files.", "ファイルが 512 KB を超えています。分割してください。";
     Imported => "Imported", "取り込み件数";
     Duplicates => "already imported, skipped", "件は取り込み済みのためスキップ";
     NothingImported => "Nothing was imported. Fix these lines and import again:", "何も取り込まれませんでした。次の行を修正して再度取り込んでください:";
