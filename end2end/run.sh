@@ -15,12 +15,15 @@ export OPSDECK_ADMIN_PASSWORD="e2e-admin-password"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 LOG="$(mktemp)"
+# Built-in backups and drills write their dumps here, not into the caller's directory.
+export OPSDECK_DATA_DIR="$(mktemp -d)"
 
 cleanup() {
   if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   # Drop the throw-away database (needs psql, which Debian's postgresql brings along).
   DATABASE_URL="${BASE_URL%/*}/postgres" "$ROOT/end2end/dropdb.sh" "$DB_NAME" 2>/dev/null || true
   rm -f "$LOG"
+  rm -rf "$OPSDECK_DATA_DIR"
 }
 trap cleanup EXIT
 

@@ -6,7 +6,9 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod costs;
+pub mod incidents;
 pub mod maintenance;
 pub mod maintenance_windows;
 pub mod notifications;

@@ -49,6 +49,8 @@ pub struct ServerCtx {
     pub check_slots: std::sync::Arc<crate::auth::throttle::CheckSlots>,
     /// Sending notifications (the "Send test" button) and checking channel URLs.
     pub notify: NotifyCtx,
+    /// The built-in backup runner's defaults: opsdeck's own database and data directory.
+    pub backups: crate::store::backups::runner::RunnerEnv,
 }
 
 /// What the notification server functions need besides the database.

@@ -95,6 +95,7 @@ messages! { pub enum Msg {
     NavSla => "SLA", "SLA";
     NavAlerts => "Alerts", "アラート";
     NavBackups => "Backups", "バックアップ";
+    NavIncidents => "Incidents", "インシデント";
     NavMaintenance => "Maintenance", "メンテナンス";
     NavCosts => "Costs", "コスト";
     NavAudit => "Audit log", "監査ログ";
@@ -301,6 +302,18 @@ messages! { pub enum Msg {
     ErrNotesTooLarge => "The release notes are over 200 KB.", "リリースノートが 200 KB を超えています。";
     ErrNotesItem => "Each line is one item: no empty items.", "1 行が 1 項目です。空の項目は入れられません。";
     ErrIssueUrlTemplate => "Enter an http(s) URL containing {n}, like https://github.com/org/repo/issues/{n}.", "{n} を含む http(s) の URL を入力してください（例: https://github.com/org/repo/issues/{n}）。";
+    ErrBackupRunning => "A run of this target is already under way.", "この対象の処理はすでに実行中です。";
+    ErrBackupNoRunner => "This target has no built-in runner, or it is switched off.", "この対象には組み込みランナーがないか、無効になっています。";
+    ErrBackupNoDatabase => "No usable postgres:// database URL is configured for the runner.", "ランナーに使用できる postgres:// のデータベース URL が設定されていません。";
+    ErrBackupCommand => "Enter a command: a program, then arguments of which one contains {file}.", "プログラムと、{file} を含む引数からなるコマンドを入力してください。";
+    ErrBackupNothingToRestore => "No built-in full backup of this target is available to restore.", "この対象には復元できる組み込みのフルバックアップがありません。";
+    ErrBackupStillKept => "A retention rule or a backup that depends on it still keeps this backup: it cannot be pruned.", "保持ルールまたはこれに依存するバックアップがまだ保持しているため、このバックアップは削除できません。";
+    ErrBackupNotBuiltIn => "Only backups made by opsdeck's runner can be pruned here; delete the others with their agent.", "ここで削除できるのは opsdeck のランナーが作成したバックアップだけです。その他はバックアップエージェントで削除してください。";
+    ErrBackupUnknownRun => "This backup does not exist, belongs to another target or was already pruned.", "このバックアップは存在しないか、別の対象のものか、すでに削除されています。";
+    ErrSpan => "Enter a span like 7d, 4w, 12m or 5y.", "7d、4w、12m、5y のような期間を入力してください。";
+    ErrDatabaseUrl => "Enter a postgres:// URL, or leave it empty for opsdeck's own database.", "postgres:// の URL を入力するか、opsdeck 自身のデータベースを使う場合は空欄にしてください。";
+    ErrEndBeforeStart => "The end is before the start.", "終了が開始より前になっています。";
+    ErrIncidentResolved => "This incident is resolved: its runbook can no longer change.", "このインシデントは解決済みのため、ランブックは変更できません。";
 } }
 
 #[cfg(test)]

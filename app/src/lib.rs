@@ -165,10 +165,13 @@ pub mod lazy {
     lazy_page!(AuditRoute, crate::pages::audit::AuditPage);
     lazy_page!(AccountRoute, crate::pages::account::AccountPage);
     lazy_page!(CostsRoute, crate::pages::costs::CostsPage);
+    lazy_page!(BackupsRoute, crate::pages::backups::BackupsPage);
     lazy_page!(MaintenanceRoute, crate::pages::maintenance::MaintenancePage);
     lazy_page!(ReleasesRoute, crate::pages::releases::list::ReleasesPage);
     lazy_page!(ReleaseRoute, crate::pages::releases::detail::ReleasePage);
     lazy_page!(CalendarRoute, crate::pages::releases::calendar::CalendarPage);
+    lazy_page!(IncidentsRoute, crate::pages::incidents::IncidentsPage);
+    lazy_page!(IncidentRoute, crate::pages::incidents::IncidentPage);
 }
 
 #[component]
@@ -196,7 +199,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("releases/:id") view={leptos_router::Lazy::<lazy::ReleaseRoute>::new()}/>
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
-                    <Route path=path!("backups") view=pages::coming::BackupsPage/>
+                    <Route path=path!("backups") view={leptos_router::Lazy::<lazy::BackupsRoute>::new()}/>
+                    <Route path=path!("incidents") view={leptos_router::Lazy::<lazy::IncidentsRoute>::new()}/>
+                    <Route path=path!("incidents/:id") view={leptos_router::Lazy::<lazy::IncidentRoute>::new()}/>
                     <Route path=path!("costs") view={leptos_router::Lazy::<lazy::CostsRoute>::new()}/>
                     <Route path=path!("maintenance") view={leptos_router::Lazy::<lazy::MaintenanceRoute>::new()}/>
                     <Route path=path!("audit") view={leptos_router::Lazy::<lazy::AuditRoute>::new()}/>

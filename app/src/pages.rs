@@ -3,8 +3,10 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod backups;
 pub mod coming;
 pub mod costs;
+pub mod incidents;
 pub mod login;
 pub mod maintenance;
 pub mod not_found;

@@ -5,8 +5,10 @@
 //! entry in it (R-AUTH-4), so a change and its record commit together.
 
 pub mod audit;
+pub mod backups;
 pub mod costs;
 pub mod environments;
+pub mod incidents;
 pub mod login_failures;
 pub mod maintenance;
 pub mod maintenance_windows;

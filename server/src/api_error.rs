@@ -29,6 +29,12 @@ pub enum ApiError {
     /// 500: logged where it happened; the body says nothing more.
     #[error("internal error")]
     Internal,
+    /// 422: the body was read, but fields are wrong; each is named.
+    #[error("invalid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<opsdeck_app::model::backups::FieldProblem>),
+    /// 409: the same idempotency key was used with other details.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<sqlx::Error> for ApiError {
@@ -47,6 +53,8 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             ApiError::Maintenance { .. } => (StatusCode::SERVICE_UNAVAILABLE, "MAINTENANCE"),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "INVALID"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
         };
         if let ApiError::Maintenance {
             message,
@@ -69,6 +77,23 @@ impl IntoResponse for ApiError {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
             return res;
+        }
+        if let ApiError::Invalid(problems) = &self {
+            // `field` names the first bad field; `errors` lists them all.
+            let errors: Vec<_> = problems
+                .iter()
+                .map(|p| json!({"field": p.field, "problem": p.problem, "message": p.to_string()}))
+                .collect();
+            return (
+                status,
+                Json(json!({
+                    "error": code,
+                    "message": self.to_string(),
+                    "field": problems.first().map(|p| p.field.clone()),
+                    "errors": errors,
+                })),
+            )
+                .into_response();
         }
         let mut res = (
             status,

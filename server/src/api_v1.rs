@@ -16,10 +16,13 @@ use opsdeck_app::model::Scope;
 use opsdeck_app::store::tokens::{self, TokenIdentity};
 use serde_json::json;
 
+mod backups;
+
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/maintenance", get(maintenance_state))
         .route("/environments", get(environments))
+        .route("/backups", axum::routing::post(backups::report))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(refuse_token_in_query))
         .layer(middleware::from_fn_with_state(state, maintenance_gate))

@@ -2,6 +2,7 @@
 //! user per role. Loaded by `opsdeck-server seed-demo` (the run command's demo
 //! step), never by migrations. Running it again changes nothing.
 
+mod backups;
 mod costs;
 mod releases;
 
@@ -112,6 +113,7 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     tx.commit().await?;
     // Costs and releases keep their own counts (a year of rows would drown this one).
     costs::seed(pool).await?;
+    backups::seed(pool).await?;
     releases::seed(pool).await?;
     Ok(created)
 }

@@ -52,6 +52,10 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
                 config.addr,
             )),
         },
+        backups: opsdeck_app::store::backups::runner::RunnerEnv {
+            database_url: config.database_url.clone(),
+            data_dir: config.data_dir.clone(),
+        },
     };
     state::AppState {
         pool,

@@ -91,6 +91,11 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
         state.config.time_zone,
         std::time::Duration::from_secs(3600),
     );
+    opsdeck_server::workers::backups::spawn(
+        pool.clone(),
+        state.config.time_zone,
+        std::time::Duration::from_secs(60),
+    );
     let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;

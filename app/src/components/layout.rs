@@ -93,13 +93,14 @@ pub fn Layout() -> impl IntoView {
 }
 
 /// Navigation entries: path, label, test id.
-const NAV: [(&str, Msg, &str); 10] = [
+const NAV: [(&str, Msg, &str); 11] = [
     ("/", Msg::NavOverview, "nav-overview"),
     ("/deploys", Msg::NavDeploys, "nav-deploys"),
     ("/releases", Msg::NavReleases, "nav-releases"),
     ("/sla", Msg::NavSla, "nav-sla"),
     ("/alerts", Msg::NavAlerts, "nav-alerts"),
     ("/backups", Msg::NavBackups, "nav-backups"),
+    ("/incidents", Msg::NavIncidents, "nav-incidents"),
     ("/maintenance", Msg::NavMaintenance, "nav-maintenance"),
     ("/costs", Msg::NavCosts, "nav-costs"),
     ("/audit", Msg::NavAudit, "nav-audit"),

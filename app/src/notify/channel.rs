@@ -159,6 +159,13 @@ pub fn incident(event: &Event, message_key: &str) -> (&'static str, String) {
             "resolve",
             format!("opsdeck-maintenance-{}", started_at.timestamp()),
         ),
+        // One PagerDuty incident per declared incident, resolved with it.
+        Event::IncidentDeclared { incident_id, .. } => {
+            ("trigger", format!("opsdeck-incident-{incident_id}"))
+        }
+        Event::IncidentResolved { incident_id, .. } => {
+            ("resolve", format!("opsdeck-incident-{incident_id}"))
+        }
         _ => ("trigger", format!("opsdeck-{message_key}")),
     }
 }

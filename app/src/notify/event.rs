@@ -89,6 +89,59 @@ pub enum Event {
         version: String,
         by: String,
     },
+    /// A scheduled backup did not run within its grace (R-BAK-1); once per slot.
+    BackupMissed {
+        target_id: i64,
+        target: String,
+        target_ja: String,
+        /// `full`, `differential`, `incremental` or `log`.
+        kind: String,
+        /// When it was due, formatted in the configured zone.
+        expected: String,
+        grace_minutes: i64,
+    },
+    /// The newest restorable point of a target is older than the RPO (R-BAK-3); once per breach.
+    BackupRpoBreached {
+        target_id: i64,
+        target: String,
+        target_ja: String,
+        /// `None`: nothing restorable at all.
+        age_minutes: Option<i64>,
+        rpo_minutes: i64,
+        /// The newest restorable point, formatted in the configured zone.
+        newest: Option<String>,
+    },
+    /// A target is back within its RPO; once per breach.
+    BackupRpoRecovered {
+        target_id: i64,
+        target: String,
+        target_ja: String,
+        age_minutes: Option<i64>,
+        rpo_minutes: i64,
+        newest: Option<String>,
+    },
+    /// A disaster-recovery incident was declared: the runbook is open (R-BAK-4).
+    IncidentDeclared {
+        incident_id: i64,
+        title: String,
+        /// `critical`, `major` or `minor`.
+        severity: String,
+        by: String,
+        /// When, formatted in the configured zone.
+        declared: String,
+        rto_minutes: i64,
+    },
+    /// A disaster-recovery incident was resolved (R-BAK-4).
+    IncidentResolved {
+        incident_id: i64,
+        title: String,
+        by: String,
+        /// When, formatted in the configured zone.
+        resolved: String,
+        /// From declaration to service resumed, if it was recorded.
+        recovery_minutes: Option<i64>,
+        rto_minutes: i64,
+    },
 }
 
 /// An event in one language, ready for a channel or the inbox.
@@ -111,6 +164,11 @@ impl Event {
             Event::BudgetThreshold { .. } => "costs.budget_threshold",
             Event::MaintenanceWindow { .. } => "maintenance.window",
             Event::ReleasePublished { .. } => "releases.published",
+            Event::BackupMissed { .. } => "backups.missed",
+            Event::BackupRpoBreached { .. } => "backups.rpo_breached",
+            Event::BackupRpoRecovered { .. } => "backups.rpo_recovered",
+            Event::IncidentDeclared { .. } => "incidents.declared",
+            Event::IncidentResolved { .. } => "incidents.resolved",
         }
     }
 
@@ -129,6 +187,17 @@ impl Event {
             | Event::ReleasePublished { .. }
             | Event::PasswordReset { .. }
             | Event::ChannelTest { .. } => Severity::Info,
+            Event::BackupMissed { .. } => Severity::Warning,
+            Event::BackupRpoBreached { .. } => Severity::Critical,
+            Event::BackupRpoRecovered { .. } => Severity::Info,
+            Event::IncidentDeclared { severity, .. } => {
+                if severity == "minor" {
+                    Severity::Warning
+                } else {
+                    Severity::Critical
+                }
+            }
+            Event::IncidentResolved { .. } => Severity::Info,
         }
     }
 
@@ -310,12 +379,152 @@ impl Event {
                     )
                 }
             }
+            Event::BackupMissed {
+                target,
+                target_ja,
+                kind,
+                expected,
+                grace_minutes,
+                ..
+            } => {
+                if ja {
+                    let kind_ja = match kind.as_str() {
+                        "full" => "フルバックアップ",
+                        "differential" => "差分バックアップ",
+                        "incremental" => "増分バックアップ",
+                        _ => "トランザクションログ",
+                    };
+                    (
+                        format!("バックアップ未実行: {target_ja} の{kind_ja}（{expected}）"),
+                        format!("{expected} に予定されていた{target_ja}の{kind_ja}が {grace_minutes} 分以内に実行されませんでした。バックアップエージェントを確認してください。"),
+                        "/backups",
+                    )
+                } else {
+                    (
+                        format!("Backup missed: {target} {kind} due {expected}"),
+                        format!("The {kind} backup of {target} due at {expected} did not run within {grace_minutes} minutes. Check the backup agent."),
+                        "/backups",
+                    )
+                }
+            }
+            Event::BackupRpoBreached {
+                target,
+                target_ja,
+                age_minutes,
+                rpo_minutes,
+                newest,
+                ..
+            } => {
+                let newest = newest.clone().unwrap_or_else(|| "—".into());
+                if ja {
+                    let age = age_minutes
+                        .map(|a| format!("{a} 分前"))
+                        .unwrap_or_else(|| "復元できる時点がありません".into());
+                    (
+                        format!("RPO 超過: {target_ja}"),
+                        format!("{target_ja}の最新の復元可能時点（{newest}）は {age} で、RPO {rpo_minutes} 分を超えています。"),
+                        "/backups",
+                    )
+                } else {
+                    let age = age_minutes
+                        .map(|a| format!("{a} minutes old"))
+                        .unwrap_or_else(|| "missing: nothing can be restored".into());
+                    (
+                        format!("RPO exceeded: {target}"),
+                        format!("The newest restorable point of {target} ({newest}) is {age}, over the RPO of {rpo_minutes} minutes."),
+                        "/backups",
+                    )
+                }
+            }
+            Event::BackupRpoRecovered {
+                target,
+                target_ja,
+                age_minutes,
+                rpo_minutes,
+                newest,
+                ..
+            } => {
+                let newest = newest.clone().unwrap_or_else(|| "—".into());
+                let age = age_minutes.unwrap_or(0);
+                if ja {
+                    (
+                        format!("RPO 回復: {target_ja}"),
+                        format!("{target_ja}の最新の復元可能時点（{newest}）は {age} 分前で、RPO {rpo_minutes} 分以内に戻りました。"),
+                        "/backups",
+                    )
+                } else {
+                    (
+                        format!("RPO met again: {target}"),
+                        format!("The newest restorable point of {target} ({newest}) is {age} minutes old, within the RPO of {rpo_minutes} minutes again."),
+                        "/backups",
+                    )
+                }
+            }
+            Event::IncidentDeclared {
+                incident_id,
+                title,
+                severity,
+                by,
+                declared,
+                rto_minutes,
+            } => {
+                if ja {
+                    let severity_ja = match severity.as_str() {
+                        "minor" => "低",
+                        "major" => "高",
+                        _ => "重大",
+                    };
+                    (
+                        format!("インシデント宣言 #{incident_id}: {title}"),
+                        format!("{by} さんが {declared} に障害（重大度: {severity_ja}）を宣言しました。災害復旧ランブックを開き、担当を決めて手順を進めてください。RTO は {rto_minutes} 分です。"),
+                        "/incidents",
+                    )
+                } else {
+                    (
+                        format!("Incident #{incident_id} declared: {title}"),
+                        format!("{by} declared a {severity} incident at {declared}. Open the DR runbook, take an owner's role and work through the steps. The RTO is {rto_minutes} minutes."),
+                        "/incidents",
+                    )
+                }
+            }
+            Event::IncidentResolved {
+                incident_id,
+                title,
+                by,
+                resolved,
+                recovery_minutes,
+                rto_minutes,
+            } => {
+                if ja {
+                    let took = recovery_minutes
+                        .map(|m| format!("復旧までの時間は {m} 分（RTO {rto_minutes} 分）でした。"))
+                        .unwrap_or_default();
+                    (
+                        format!("インシデント解決 #{incident_id}: {title}"),
+                        format!("{by} さんが {resolved} にインシデントを解決しました。{took}事後レポートは opsdeck から出力できます。"),
+                        "/incidents",
+                    )
+                } else {
+                    let took = recovery_minutes
+                        .map(|m| {
+                            format!(" Time to recovery: {m} minutes (RTO {rto_minutes} minutes).")
+                        })
+                        .unwrap_or_default();
+                    (
+                        format!("Incident #{incident_id} resolved: {title}"),
+                        format!("{by} resolved the incident at {resolved}.{took} The post-incident report can be exported from opsdeck."),
+                        "/incidents",
+                    )
+                }
+            }
         };
-        Rendered {
-            title,
-            body,
-            link: link.to_string(),
-        }
+        // An incident's message opens that incident.
+        let link = match self {
+            Event::IncidentDeclared { incident_id, .. }
+            | Event::IncidentResolved { incident_id, .. } => format!("{link}/{incident_id}"),
+            _ => link.to_string(),
+        };
+        Rendered { title, body, link }
     }
 }
 
@@ -365,6 +574,46 @@ mod tests {
                 budget: opsdeck::costs::Cents(50_000),
                 currency: "USD".into(),
                 action: "review and optimise".into(),
+            },
+            Event::BackupMissed {
+                target_id: 1,
+                target: "Database".into(),
+                target_ja: "データベース".into(),
+                kind: "full".into(),
+                expected: "2026-12-06 02:00 JST".into(),
+                grace_minutes: 30,
+            },
+            Event::BackupRpoBreached {
+                target_id: 1,
+                target: "Database".into(),
+                target_ja: "データベース".into(),
+                age_minutes: None,
+                rpo_minutes: 60,
+                newest: None,
+            },
+            Event::BackupRpoRecovered {
+                target_id: 1,
+                target: "Database".into(),
+                target_ja: "データベース".into(),
+                age_minutes: Some(3),
+                rpo_minutes: 60,
+                newest: Some("2026-12-06 02:00 JST".into()),
+            },
+            Event::IncidentDeclared {
+                incident_id: 3,
+                title: "Primary database lost".into(),
+                severity: "critical".into(),
+                by: "operator".into(),
+                declared: "2026-12-06 02:10 JST".into(),
+                rto_minutes: 240,
+            },
+            Event::IncidentResolved {
+                incident_id: 3,
+                title: "Primary database lost".into(),
+                by: "operator".into(),
+                resolved: "2026-12-06 05:40 JST".into(),
+                recovery_minutes: Some(192),
+                rto_minutes: 240,
             },
         ]
     }

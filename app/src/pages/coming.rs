@@ -31,8 +31,3 @@ pub fn SlaPage() -> impl IntoView {
 pub fn AlertsPage() -> impl IntoView {
     view! { <Coming title=Msg::NavAlerts body=Msg::ComingAlerts/> }
 }
-
-#[component]
-pub fn BackupsPage() -> impl IntoView {
-    view! { <Coming title=Msg::NavBackups body=Msg::ComingBackups/> }
-}

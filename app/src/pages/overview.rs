@@ -121,6 +121,7 @@ pub fn OverviewPage() -> impl IntoView {
             <section class="card"><h2>{tr(Msg::NavSla)}</h2><p class="muted">{tr(Msg::ComingSla)}</p></section>
             <section class="card"><h2>{tr(Msg::NavAlerts)}</h2><p class="muted">{tr(Msg::ComingAlerts)}</p></section>
             <crate::pages::costs::card::BudgetCard/>
+            <crate::pages::backups::card::BackupCard/>
             <crate::pages::releases::card::ReleasesCard/>
         </div>
     }

@@ -7,10 +7,13 @@
 mod api_v1;
 mod audit;
 mod auth;
+mod backups;
 mod costs;
+mod demo_backups;
 mod edge;
 mod hardening;
 mod health;
+mod incidents;
 mod maintenance;
 mod maintenance_windows;
 mod notifications;

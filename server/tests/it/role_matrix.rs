@@ -298,6 +298,116 @@ const MATRIX: &[(&str, Who, Args)] = &[
     ),
     ("/rpc/releases/calendar", Who::SignedIn, &[("month", "2030-03")]),
     ("/rpc/releases/feed", Who::SignedIn, &[]),
+    ("/rpc/backups/page", Who::SignedIn, &[]),
+    ("/rpc/backups/card", Who::SignedIn, &[]),
+    ("/rpc/backups/run", Who::SignedIn, &[("id", "999999")]),
+    (
+        "/rpc/backups/timeline",
+        Who::SignedIn,
+        &[("target_id", "999999")],
+    ),
+    (
+        "/rpc/backups/retention",
+        Who::SignedIn,
+        &[("target_id", "999999")],
+    ),
+    (
+        "/rpc/backups/run_now",
+        Who::Roles(&[Role::Operator]),
+        &[("target_id", "999999")],
+    ),
+    (
+        "/rpc/backups/run_drill",
+        Who::Roles(&[Role::Operator]),
+        &[("target_id", "999999")],
+    ),
+    (
+        "/rpc/backups/record_drill",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("target_id", "999999"),
+            ("started", "x"),
+            ("finished", "x"),
+            ("outcome", "ok"),
+        ],
+    ),
+    (
+        "/rpc/backups/save_schedule",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("target_id", "999999"),
+            ("kind", "weekly"),
+            ("cadence", "daily"),
+        ],
+    ),
+    (
+        "/rpc/backups/delete_schedule",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/backups/save_retention",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("target_id", "999999"),
+            ("mode", "x"),
+            ("within_daily", "7d"),
+            ("within_weekly", "4w"),
+            ("within_monthly", "12m"),
+            ("within_yearly", "5y"),
+            ("keep_daily", "7"),
+            ("keep_weekly", "4"),
+            ("keep_monthly", "12"),
+            ("keep_yearly", "5"),
+        ],
+    ),
+    (
+        "/rpc/backups/save_settings",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("rpo_minutes", "0"),
+            ("rto_minutes", "240"),
+            ("missed_grace_minutes", "30"),
+        ],
+    ),
+    (
+        "/rpc/backups/save_runner",
+        Who::Roles(&[Role::Admin]),
+        &[
+            ("target_id", "999999"),
+            ("command", "x"),
+            ("timeout_seconds", "60"),
+            ("drill_timeout_seconds", "60"),
+        ],
+    ),
+    (
+        "/rpc/backups/prune_preview",
+        Who::Roles(&[Role::Operator]),
+        &[("target_id", "999999")],
+    ),
+    (
+        "/rpc/backups/prune",
+        Who::Roles(&[Role::Operator]),
+        &[("target_id", "999999"), ("ids", "")],
+    ),
+    ("/rpc/incidents/list", Who::SignedIn, &[]),
+    ("/rpc/incidents/load", Who::SignedIn, &[("id", "999999")]),
+    ("/rpc/incidents/report", Who::SignedIn, &[("id", "999999")]),
+    (
+        "/rpc/incidents/declare",
+        Who::Roles(&[Role::Operator]),
+        &[("title", ""), ("severity", "critical")],
+    ),
+    (
+        "/rpc/incidents/update_step",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999"), ("step", "1"), ("action", "done")],
+    ),
+    (
+        "/rpc/incidents/resolve",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999")],
+    ),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {

@@ -11,7 +11,15 @@ use sqlx::PgPool;
 const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/v1/maintenance", None),
     ("GET", "/api/v1/environments", Some("deploy")),
+    ("POST", "/api/v1/backups", Some("backup")),
 ];
+
+/// JSON bodies of the routes that need one to succeed (a replay of the same
+/// report is 200, so the route answers 2xx every time).
+const BODIES: &[(&str, &str)] = &[(
+    "/api/v1/backups",
+    r#"{"target":"database","kind":"full","run_id":"route-matrix","started_at":"2026-01-01T00:00:00Z","finished_at":"2026-01-01T00:05:00Z","outcome":"ok"}"#,
+)];
 
 const SCOPES: &[&str] = &["ingest", "deploy", "backup"];
 
@@ -39,6 +47,9 @@ async fn every_machine_route_checks_its_scope_r_auth_3(pool: PgPool) {
             let mut req = http.request(method.parse().unwrap(), format!("{}{path}", app.url));
             if let Some(t) = token {
                 req = req.bearer_auth(t);
+            }
+            if let Some((_, body)) = BODIES.iter().find(|(p, _)| p == path) {
+                req = req.header("content-type", "application/json").body(*body);
             }
             async move { req.send().await.unwrap().status().as_u16() }
         };
