@@ -169,7 +169,10 @@ pub mod lazy {
     lazy_page!(MaintenanceRoute, crate::pages::maintenance::MaintenancePage);
     lazy_page!(ReleasesRoute, crate::pages::releases::list::ReleasesPage);
     lazy_page!(ReleaseRoute, crate::pages::releases::detail::ReleasePage);
-    lazy_page!(CalendarRoute, crate::pages::releases::calendar::CalendarPage);
+    lazy_page!(
+        CalendarRoute,
+        crate::pages::releases::calendar::CalendarPage
+    );
     lazy_page!(IncidentsRoute, crate::pages::incidents::IncidentsPage);
     lazy_page!(IncidentRoute, crate::pages::incidents::IncidentPage);
 }

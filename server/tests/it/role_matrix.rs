@@ -296,7 +296,11 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Admin]),
         &[("issue_url_template", "not a url")],
     ),
-    ("/rpc/releases/calendar", Who::SignedIn, &[("month", "2030-03")]),
+    (
+        "/rpc/releases/calendar",
+        Who::SignedIn,
+        &[("month", "2030-03")],
+    ),
     ("/rpc/releases/feed", Who::SignedIn, &[]),
     ("/rpc/backups/page", Who::SignedIn, &[]),
     ("/rpc/backups/card", Who::SignedIn, &[]),
