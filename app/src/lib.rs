@@ -165,7 +165,6 @@ pub mod lazy {
     lazy_page!(AuditRoute, crate::pages::audit::AuditPage);
     lazy_page!(AccountRoute, crate::pages::account::AccountPage);
     lazy_page!(CostsRoute, crate::pages::costs::CostsPage);
-    lazy_page!(BackupsRoute, crate::pages::backups::BackupsPage);
     lazy_page!(MaintenanceRoute, crate::pages::maintenance::MaintenancePage);
     lazy_page!(ReleasesRoute, crate::pages::releases::list::ReleasesPage);
     lazy_page!(ReleaseRoute, crate::pages::releases::detail::ReleasePage);
@@ -202,7 +201,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("releases/:id") view={leptos_router::Lazy::<lazy::ReleaseRoute>::new()}/>
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
-                    <Route path=path!("backups") view={leptos_router::Lazy::<lazy::BackupsRoute>::new()}/>
+                    <Route path=path!("backups") view=pages::coming::BackupsPage/>
                     <Route path=path!("incidents") view={leptos_router::Lazy::<lazy::IncidentsRoute>::new()}/>
                     <Route path=path!("incidents/:id") view={leptos_router::Lazy::<lazy::IncidentRoute>::new()}/>
                     <Route path=path!("costs") view={leptos_router::Lazy::<lazy::CostsRoute>::new()}/>
