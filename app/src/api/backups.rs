@@ -178,6 +178,55 @@ pub async fn load_retention(
     .await
 }
 
+/// Every target's timeline in one call (the backups page). One call, not
+/// one per target after the page's data: the server renders a lazy page
+/// twice and drops the first instance, whose later calls would find no
+/// server context and resolve differently from the rendered instance.
+#[server(prefix = "/rpc", endpoint = "backups/timelines")]
+pub async fn load_timelines(
+    #[server(default)] days: u32,
+) -> Result<Vec<(i64, Vec<TimelineView>)>, AppError> {
+    rpc(Access::SignedIn, |call| async move {
+        let mut conn = call.ctx.pool.acquire().await?;
+        let days = if days == 0 { 2 } else { days.min(31) };
+        let now = chrono::Utc::now();
+        let from = now - chrono::TimeDelta::days(i64::from(days));
+        let to = now + chrono::TimeDelta::days(1);
+        let mut out = Vec::new();
+        for t in store::targets(&mut *conn).await? {
+            let lines = store::timeline(&mut conn, t.id, call.ctx.time_zone, from, to, now).await?;
+            out.push((t.id, lines));
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Every target's retention report in one call (the backups page, see
+/// `load_timelines`): the first page of each, except `paged_target`'s,
+/// which shows page `page` (0 = none paged).
+#[server(prefix = "/rpc", endpoint = "backups/retentions")]
+pub async fn load_retentions(
+    #[server(default)] paged_target: i64,
+    #[server(default)] page: u32,
+) -> Result<Vec<RetentionView>, AppError> {
+    rpc(Access::SignedIn, |call| async move {
+        let mut conn = call.ctx.pool.acquire().await?;
+        let now = chrono::Utc::now();
+        let mut out = Vec::new();
+        for t in store::targets(&mut *conn).await? {
+            let page = if t.id == paged_target { page.max(1) } else { 1 };
+            if let Some(view) =
+                store::retention_view(&mut conn, t.id, call.ctx.time_zone, now, page, 100).await?
+            {
+                out.push(view);
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// Runs the target's built-in backup now. Answers the finished run, or the
 /// run still under way after 20 s (it goes on; `backups/run` shows it later).
 #[server(prefix = "/rpc", endpoint = "backups/run_now")]

@@ -239,6 +239,8 @@ pub struct BackupCard {
     /// (target key, English name, Japanese name, RPO state).
     pub rpo: Vec<(String, String, String, RpoView)>,
     pub last_drill: Option<DrillView>,
+    /// The open incident, if one is declared (R-BAK-4): (id, title, declared at).
+    pub open_incident: Option<(i64, String, DateTime<Utc>)>,
 }
 
 /// What became of one expected slot.

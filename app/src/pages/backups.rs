@@ -14,7 +14,7 @@ pub mod runs;
 pub mod settings;
 pub mod targets;
 
-use crate::api::backups::{load_backups, load_retention, load_timeline};
+use crate::api::backups::{load_backups, load_retentions, load_timelines};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::{urlencode, use_shell};
 use crate::error::AppError;
@@ -341,22 +341,6 @@ pub fn general_msg<T>(r: &Option<Result<T, AppError>>, fields: &[&str]) -> Optio
     }
 }
 
-/// Whether the page instance whose resource is loading is still being
-/// rendered. The server renders a lazy route twice and drops the first
-/// instance; that one's resources run on without their context, and a
-/// resource that awaits another one (as the timelines and the retention
-/// report await the targets) would then call a server function that finds
-/// no server context (logged as an error). Such a load stops quietly here.
-fn still_rendering() -> Result<(), AppError> {
-    #[cfg(feature = "ssr")]
-    {
-        if use_context::<crate::context::ServerCtx>().is_none() {
-            return Err(AppError::Internal);
-        }
-    }
-    Ok(())
-}
-
 #[component]
 pub fn BackupsPage() -> impl IntoView {
     let query = use_query_map();
@@ -370,34 +354,15 @@ pub fn BackupsPage() -> impl IntoView {
         move || (runs_key.get(), version.get()),
         |((target, kind, outcome, page), _)| load_backups(target, kind, outcome, page),
     );
-    let timelines = Resource::new(
-        move || version.get(),
-        move |_| async move {
-            let ids: Vec<i64> = data.await?.targets.iter().map(|t| t.id).collect();
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                still_rendering()?;
-                out.push((id, load_timeline(id, 2).await?));
-            }
-            Ok(out)
-        },
-    );
+    // Each resource is one server call started at once: see `load_timelines`.
+    let timelines = Resource::new(move || version.get(), |_| load_timelines(2));
     let ret_key = Memo::new(move |_| {
         let p = params.get();
         (p.rt, p.rp)
     });
     let retention = Resource::new(
         move || (ret_key.get(), version.get()),
-        move |((rt, rp), _)| async move {
-            let ids: Vec<i64> = data.await?.targets.iter().map(|t| t.id).collect();
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                still_rendering()?;
-                let page = if rt == Some(id) { rp } else { 1 };
-                out.push(load_retention(id, page).await?);
-            }
-            Ok(out)
-        },
+        |((rt, rp), _)| load_retentions(rt.unwrap_or(0), rp),
     );
     let ctx = BackupsCtx {
         version,

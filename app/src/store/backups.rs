@@ -1313,11 +1313,15 @@ pub async fn card(pool: &PgPool, tz: Tz, now: DateTime<Utc>) -> Result<BackupCar
         .await?
         .into_iter()
         .next();
+    let open_incident = crate::store::incidents::open_incident(&mut *conn)
+        .await?
+        .map(|i| (i.id, i.title, i.declared_at));
     Ok(BackupCard {
         now,
         settings,
         rpo,
         last_drill,
+        open_incident,
     })
 }
 

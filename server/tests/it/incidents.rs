@@ -571,3 +571,29 @@ async fn the_runbook_pages_render_on_the_server_with_buttons_for_operators_only_
     assert!(page.contains("Primary database lost"));
     assert!(!page.contains("data-testid=\"declare-incident\""));
 }
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_overview_backup_card_names_the_open_incident_until_it_is_resolved_r_bak_4(
+    pool: PgPool,
+) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "olga", &[Role::Operator]).await;
+    let olga = app.signed_in("olga").await;
+    let card = |pool: PgPool| async move {
+        opsdeck_app::store::backups::card(&pool, TZ, Utc::now())
+            .await
+            .unwrap()
+    };
+    assert_eq!(card(pool.clone()).await.open_incident, None);
+    let id = declare(&app, &olga, "Card database lost").await;
+    let open = card(pool.clone())
+        .await
+        .open_incident
+        .expect("open incident on the card");
+    assert_eq!((open.0, open.1.as_str()), (id, "Card database lost"));
+    let res = app
+        .rpc(&olga, "/rpc/incidents/resolve", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(card(pool.clone()).await.open_incident, None);
+}

@@ -315,6 +315,8 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::SignedIn,
         &[("target_id", "999999")],
     ),
+    ("/rpc/backups/timelines", Who::SignedIn, &[]),
+    ("/rpc/backups/retentions", Who::SignedIn, &[]),
     (
         "/rpc/backups/run_now",
         Who::Roles(&[Role::Operator]),

@@ -2,7 +2,7 @@
 //! backup's age against the RPO, the last drill against the RTO.
 
 use super::msg::BakMsg as M;
-use super::{ago, bt, minutes_text, rto_text};
+use super::{ago, bt, fill, minutes_text, rto_text};
 use crate::api::backups::load_backup_card;
 use crate::i18n::{Lang, Msg};
 use crate::model::backups::Outcome;
@@ -55,7 +55,17 @@ pub fn BackupCard() -> impl IntoView {
                                 }.into_any()
                             }
                         };
+                        let incident = c.open_incident.map(|(id, title, at)| {
+                            let text = fill(bt(M::CardIncident), &[("title", &title), ("ago", &ago((c.now - at).num_seconds(), lang))]);
+                            view! {
+                                <p class="status-critical" data-testid="card-incident">
+                                    <span aria-hidden="true">"⚠ "</span>
+                                    <a href=format!("/incidents/{id}")>{text}</a>
+                                </p>
+                            }
+                        });
                         view! {
+                            {incident}
                             {rpo}
                             <p class="muted">{rpo_line}</p>
                             {drill}

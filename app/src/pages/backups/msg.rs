@@ -22,6 +22,7 @@ crate::messages! { pub enum BakMsg {
     BreachNotified => "RPO exceeded: oncall was notified", "RPO 超過: oncall に通知済み";
     Since => "since", "開始:";
     LastDrill => "Last drill", "前回の訓練";
+    CardIncident => "Incident open: {title}, declared {ago}", "インシデント対応中: {title} ({ago}に宣言)";
     CardNewest => "Newest restorable backup", "最新の復元可能なバックアップ";
     // Targets.
     TargetsTitle => "Targets and schedule", "対象とスケジュール";
