@@ -8,6 +8,8 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod costs;
+pub mod deploy_triggers;
+pub mod deploys;
 pub mod incidents;
 pub mod maintenance;
 pub mod maintenance_windows;

@@ -62,6 +62,14 @@ impl Lang {
     }
 }
 
+/// `template` with each `{name}` replaced by its value (message tables
+/// mark the values they take this way).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_string(), |acc, (k, v)| {
+        acc.replace(&format!("{{{k}}}"), v)
+    })
+}
+
 /// Declares a message table: an enum whose every variant has English and
 /// Japanese words. The shared table is `Msg` (below); an area keeps its page
 /// texts in its own table beside its pages (`messages!(pub enum NotifyMsg { … })`).
@@ -172,11 +180,9 @@ messages! { pub enum Msg {
     HealthCritical => "critical", "重大";
     HealthUnknown => "unknown", "不明";
     ComingTitle => "Coming next", "準備中";
-    ComingDeploys => "Deploy checklists, N-of-M approvals without self-approval, code-freeze checks and blue-green switching with one-click rollback (R-DEP-1..8).", "デプロイチェックリスト、自己承認なしの承認、コードフリーズ確認、ワンクリックでロールバックできる Blue-Green 切り替え (R-DEP-1..8)。";
     ComingReleases => "A release calendar with freeze milestones, version proposals and release notes with live preview (R-REL-1..5).", "フリーズのマイルストーン付きリリースカレンダー、バージョン提案、プレビュー付きリリースノート (R-REL-1..5)。";
     ComingSla => "Monthly availability excluding planned maintenance, error budget and burn-rate alerts, latency and error targets (R-SLA-1..5).", "計画メンテナンスを除いた月間稼働率、エラーバジェットとバーンレートアラート、レイテンシとエラー率の目標 (R-SLA-1..5)。";
     ComingAlerts => "Alert rules in the policy's YAML format, pending → firing → resolved, silences and notification channels (R-MON-2..5).", "ポリシーの YAML 形式のアラートルール、pending → firing → resolved、サイレンスと通知チャネル (R-MON-2..5)。";
-    ComingBackups => "Backup timeline, grandfather-father-son retention, RPO watch and restore drills against RTO (R-BAK-1..4).", "バックアップのタイムライン、GFS 保持、RPO 監視、RTO に対するリストア訓練 (R-BAK-1..4)。";
     MaintenanceTitle => "Maintenance", "メンテナンス";
     MaintenanceOnAnswer => "Maintenance mode is ON: the public API answers 503.", "メンテナンスモード中: 公開 API は 503 を返します。";
     MaintenanceOffAnswer => "Maintenance mode is off: the service is open.", "メンテナンスモードはオフです: サービスは公開中です。";
@@ -262,6 +268,8 @@ messages! { pub enum Msg {
     ErrUrlSelf => "This URL points at opsdeck itself.", "この URL は opsdeck 自身を指しています。";
     ErrEmail => "Enter e-mail addresses like oncall@example.com.", "oncall@example.com の形式でメールアドレスを入力してください。";
     ErrPort => "Enter a port from 1 to 65535.", "1〜65535 のポート番号を入力してください。";
+    ErrTriggerRules => "Write one rule a line: “push <branch> <environment>” or “release <environment>”.", "1 行に 1 つ、「push <ブランチ> <環境>」または「release <環境>」と書いてください。";
+    ErrTriggerSecret => "The secret must be 1 to 256 characters.", "シークレットは 1〜256 文字にしてください。";
     ErrChoice => "Choose one of the offered values.", "選択肢から選んでください。";
     ErrNameTaken => "This name is already taken.", "この名前は既に使われています。";
     ErrReservedGroup => "opsdeck's areas address this group by name: it can be edited but not renamed or deleted.", "このグループは各機能が名前で参照しているため、編集はできますが名前の変更や削除はできません。";
@@ -314,6 +322,19 @@ messages! { pub enum Msg {
     ErrDatabaseUrl => "Enter a postgres:// URL, or leave it empty for opsdeck's own database.", "postgres:// の URL を入力するか、opsdeck 自身のデータベースを使う場合は空欄にしてください。";
     ErrEndBeforeStart => "The end is before the start.", "終了が開始より前になっています。";
     ErrIncidentResolved => "This incident is resolved: its runbook can no longer change.", "このインシデントは解決済みのため、ランブックは変更できません。";
+    ErrDeployFinal => "This deploy has already started or ended: this can no longer change.", "このデプロイはすでに開始または終了しているため、変更できません。";
+    ErrDeployRunning => "This deploy is running: its checklist can no longer change.", "このデプロイは実行中のため、チェックリストは変更できません。";
+    ErrDeploySelfApproval => "You requested this deploy: another approver must approve it.", "このデプロイの依頼者はあなたです。別の承認者が承認する必要があります。";
+    ErrDeployAlreadyVoted => "You have already approved this deploy.", "このデプロイはすでに承認済みです。";
+    ErrDeployNotFrozen => "No code freeze holds for this deploy now: there is nothing to override.", "現在このデプロイに適用されるコードフリーズはありません。上書きの必要はありません。";
+    ErrDeployChecklistOpen => "Not every checklist item is ticked yet.", "チェックリストの未確認の項目があります。";
+    ErrDeployApprovalsMissing => "The deploy still needs approval by an approver other than its requester.", "依頼者以外の承認者による承認がまだ必要です。";
+    ErrDeployCodeFreeze => "A release's code freeze holds: only an admin's override with a written reason lets this deploy start.", "リリースのコードフリーズ期間中です。管理者が理由を記入して上書きした場合のみ開始できます。";
+    ErrDeployNotLive => "Only the deploy that is live in this environment can be rolled back.", "ロールバックできるのは、この環境で現在稼働中のデプロイだけです。";
+    ErrDeployVersion => "Enter a version of at most 100 characters, without spaces.", "空白を含まない 100 文字以内のバージョンを入力してください。";
+    ErrDeployCommit => "Enter a commit hash: up to 64 hexadecimal characters, or leave it empty.", "コミットハッシュ（64 文字以内の 16 進数）を入力するか、空欄にしてください。";
+    ErrDeployDriverConfig => "The driver's configuration does not fit the driver: see the fields it needs.", "ドライバーの設定がドライバーの形式に合っていません。必要な項目を確認してください。";
+    ErrDeployPolicyFloor => "Staging and Production always need the checklist, and Production at least one approval (R-DEP-4, R-DEP-5).", "ステージングと本番ではチェックリストが、本番では 1 人以上の承認が常に必要です (R-DEP-4, R-DEP-5)。";
 } }
 
 #[cfg(test)]

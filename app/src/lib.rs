@@ -172,6 +172,13 @@ pub mod lazy {
         CalendarRoute,
         crate::pages::releases::calendar::CalendarPage
     );
+    lazy_page!(BackupsRoute, crate::pages::backups::BackupsPage);
+    lazy_page!(DeploysRoute, crate::pages::deploys::DeploysPage);
+    lazy_page!(DeployRoute, crate::pages::deploys::DeployPage);
+    lazy_page!(
+        DeploySettingsRoute,
+        crate::pages::deploys::settings::DeploySettingsPage
+    );
     lazy_page!(IncidentsRoute, crate::pages::incidents::IncidentsPage);
     lazy_page!(IncidentRoute, crate::pages::incidents::IncidentPage);
 }
@@ -195,13 +202,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage/>
                 <ParentRoute path=path!("") view=components::layout::Layout>
                     <Route path=path!("") view=pages::overview::OverviewPage/>
-                    <Route path=path!("deploys") view=pages::coming::DeploysPage/>
+                    <Route path=path!("deploys") view={leptos_router::Lazy::<lazy::DeploysRoute>::new()}/>
+                    <Route path=path!("deploys/settings") view={leptos_router::Lazy::<lazy::DeploySettingsRoute>::new()}/>
+                    <Route path=path!("deploys/:id") view={leptos_router::Lazy::<lazy::DeployRoute>::new()}/>
                     <Route path=path!("releases") view={leptos_router::Lazy::<lazy::ReleasesRoute>::new()}/>
                     <Route path=path!("releases/calendar") view={leptos_router::Lazy::<lazy::CalendarRoute>::new()}/>
                     <Route path=path!("releases/:id") view={leptos_router::Lazy::<lazy::ReleaseRoute>::new()}/>
                     <Route path=path!("sla") view=pages::coming::SlaPage/>
                     <Route path=path!("alerts") view=pages::coming::AlertsPage/>
-                    <Route path=path!("backups") view=pages::coming::BackupsPage/>
+                    <Route path=path!("backups") view={leptos_router::Lazy::<lazy::BackupsRoute>::new()}/>
                     <Route path=path!("incidents") view={leptos_router::Lazy::<lazy::IncidentsRoute>::new()}/>
                     <Route path=path!("incidents/:id") view={leptos_router::Lazy::<lazy::IncidentRoute>::new()}/>
                     <Route path=path!("costs") view={leptos_router::Lazy::<lazy::CostsRoute>::new()}/>

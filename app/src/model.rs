@@ -1,6 +1,7 @@
 //! Data the server sends to the UI. Plain serialisable views, no behaviour.
 
 pub mod backups;
+pub mod deploys;
 pub mod incidents;
 pub mod maintenance;
 pub mod releases;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backups;
 pub mod coming;
 pub mod costs;
+pub mod deploys;
 pub mod incidents;
 pub mod login;
 pub mod maintenance;

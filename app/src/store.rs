@@ -7,6 +7,9 @@
 pub mod audit;
 pub mod backups;
 pub mod costs;
+pub mod deploy_runs;
+pub mod deploy_triggers;
+pub mod deploys;
 pub mod environments;
 pub mod incidents;
 pub mod login_failures;

@@ -8,15 +8,77 @@
 //! stylesheet (a static file: no database, no session), so the ratios say what
 //! the database-backed paths cost on this machine, whatever the machine.
 //! Every worker keeps its connection alive, as browsers do. The signed-in
-//! overview is rendered on the server for a user given by `OPSDECK_LOAD_USER`
+//! pages are rendered on the server for a user given by `OPSDECK_LOAD_USER`
 //! / `OPSDECK_LOAD_PASSWORD` (default the demo admin).
+//!
+//! Deploys (issue 9): the board's server function (`POST /rpc/deploys/board`,
+//! what the page calls), the board page, and a deep page of Production's
+//! history (page 500, 50 a page: the last page when 100 000 deploys are
+//! spread over four environments — see the `seed_deploys` example), both as
+//! its server function and rendered. Besides the throughput ratio, each
+//! line gives its p95 as a multiple of the baseline's p95.
 
 use std::time::{Duration, Instant};
 
-struct Stats {
+/// One endpoint: a page or file (GET), or a server function (POST form).
+#[derive(Clone, Copy)]
+struct Endpoint {
+    name: &'static str,
     path: &'static str,
+    /// `Some(form)`: POSTed as `application/x-www-form-urlencoded`, as the
+    /// browser's server-function calls are.
+    form: Option<&'static [(&'static str, &'static str)]>,
+}
+
+impl Endpoint {
+    const fn get(name: &'static str, path: &'static str) -> Self {
+        Self {
+            name,
+            path,
+            form: None,
+        }
+    }
+    const fn post(
+        name: &'static str,
+        path: &'static str,
+        form: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        Self {
+            name,
+            path,
+            form: Some(form),
+        }
+    }
+}
+
+/// Measured after the baseline, in this order.
+const ENDPOINTS: [Endpoint; 8] = [
+    Endpoint::get("/api/v1/maintenance", "/api/v1/maintenance"),
+    Endpoint::get("/health", "/health"),
+    Endpoint::get("/ (overview, signed in, SSR)", "/"),
+    Endpoint::post("POST /rpc/deploys/board", "/rpc/deploys/board", &[]),
+    Endpoint::get("/deploys (board, SSR)", "/deploys"),
+    Endpoint::post(
+        "POST /rpc/deploys/history p500",
+        "/rpc/deploys/history",
+        &[("environment", "production"), ("page", "500")],
+    ),
+    Endpoint::get(
+        "/deploys?env=production&page=500",
+        "/deploys?env=production&page=500",
+    ),
+    // The first page, for comparison with the deep one.
+    Endpoint::get("/deploys?env=production", "/deploys?env=production"),
+];
+
+struct Stats {
+    name: &'static str,
     requests: usize,
     errors: usize,
+    /// The first failure: a status or a transport error (a 200 page is not checked further).
+    first_error: Option<String>,
+    /// Body size of the last successful response, to see that the page was the page.
+    bytes: usize,
     elapsed: Duration,
     latencies_us: Vec<u64>,
 }
@@ -37,7 +99,7 @@ impl Stats {
 async fn hammer(
     client: &reqwest::Client,
     base: &str,
-    path: &'static str,
+    endpoint: Endpoint,
     seconds: u64,
     concurrency: usize,
 ) -> Stats {
@@ -47,36 +109,58 @@ async fn hammer(
         .map(|_| {
             // Clones share the connection pool and the session cookie.
             let client = client.clone();
-            let url = format!("{base}{path}");
+            let url = format!("{base}{}", endpoint.path);
             tokio::spawn(async move {
-                let (mut lat, mut errors) = (Vec::new(), 0usize);
+                let (mut lat, mut errors, mut first_error, mut bytes) =
+                    (Vec::new(), 0usize, None, 0usize);
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    match client.get(&url).send().await {
-                        Ok(r) if r.status().is_success() => {
-                            let _ = r.bytes().await;
-                            lat.push(t.elapsed().as_micros() as u64);
+                    let request = match endpoint.form {
+                        Some(form) => client.post(&url).form(form),
+                        None => client.get(&url),
+                    };
+                    match request.send().await {
+                        Ok(r) if r.status().is_success() => match r.bytes().await {
+                            Ok(body) => {
+                                lat.push(t.elapsed().as_micros() as u64);
+                                bytes = body.len();
+                            }
+                            Err(e) => {
+                                errors += 1;
+                                first_error.get_or_insert_with(|| e.to_string());
+                            }
+                        },
+                        Ok(r) => {
+                            errors += 1;
+                            first_error.get_or_insert_with(|| r.status().to_string());
                         }
-                        _ => errors += 1,
+                        Err(e) => {
+                            errors += 1;
+                            first_error.get_or_insert_with(|| e.to_string());
+                        }
                     }
                 }
-                (lat, errors)
+                (lat, errors, first_error, bytes)
             })
         })
         .collect();
     let mut latencies_us = Vec::new();
-    let mut errors = 0;
+    let (mut errors, mut first_error, mut bytes) = (0, None, 0);
     for w in workers {
-        if let Ok((lat, e)) = w.await {
+        if let Ok((lat, e, first, b)) = w.await {
             latencies_us.extend(lat);
             errors += e;
+            first_error = first_error.or(first);
+            bytes = bytes.max(b);
         }
     }
     latencies_us.sort_unstable();
     Stats {
-        path,
+        name: endpoint.name,
         requests: latencies_us.len(),
         errors,
+        first_error,
+        bytes,
         elapsed: started.elapsed(),
         latencies_us,
     }
@@ -156,32 +240,40 @@ async fn main() {
         println!(
             "\nopsdeck load: {base}, {seconds} s per endpoint, {concurrency} kept-alive connections"
         );
-        let baseline = hammer(&client, &base, css, seconds, concurrency).await;
-        let runs = [
-            hammer(&client, &base, "/api/v1/maintenance", seconds, concurrency).await,
-            hammer(&client, &base, "/health", seconds, concurrency).await,
-            hammer(&client, &base, "/", seconds, concurrency).await,
-        ];
+        let baseline = hammer(
+            &client,
+            &base,
+            Endpoint::get(css, css),
+            seconds,
+            concurrency,
+        )
+        .await;
+        let mut runs = Vec::new();
+        for endpoint in ENDPOINTS {
+            runs.push(hammer(&client, &base, endpoint, seconds, concurrency).await);
+        }
         println!(
-            "{:<34} {:>10} {:>8} {:>9} {:>9} {:>9} {:>12}",
-            "endpoint", "req/s", "errors", "p50 µs", "p95 µs", "p99 µs", "vs baseline"
+            "{:<36} {:>8} {:>7} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "endpoint", "req/s", "errors", "KiB", "p50 µs", "p95 µs", "p99 µs", "req/s ×", "p95 ×"
         );
         for s in std::iter::once(&baseline).chain(runs.iter()) {
-            let name = if s.path == "/" {
-                "/ (overview, signed in, SSR)"
-            } else {
-                s.path
-            };
             println!(
-                "{:<34} {:>10.0} {:>8} {:>9} {:>9} {:>9} {:>11.2}×",
-                name,
+                "{:<36} {:>8.0} {:>7} {:>8.1} {:>9} {:>9} {:>9} {:>8.2}× {:>8.2}×",
+                s.name,
                 s.per_second(),
                 s.errors,
+                s.bytes as f64 / 1024.0,
                 s.percentile(0.50),
                 s.percentile(0.95),
                 s.percentile(0.99),
                 s.per_second() / baseline.per_second().max(f64::EPSILON),
+                s.percentile(0.95) as f64 / (baseline.percentile(0.95).max(1)) as f64,
             );
+        }
+        for s in runs.iter().filter(|s| s.errors > 0) {
+            if let Some(e) = &s.first_error {
+                println!("  {}: first error: {e}", s.name);
+            }
         }
     }
 }

@@ -1,8 +1,11 @@
 //! The machine API under `/api/v1` (R-AUTH-3, R-MNT-3).
 //!
 //! Machines authenticate with `Authorization: Bearer <token>`; each route
-//! names the scope it needs. While maintenance mode is on, every route but
-//! `GET /api/v1/maintenance` answers 503 with the policy's body.
+//! names the scope it needs (each handler calls `authorize` itself, there is
+//! no router-wide layer). The GitHub webhook is the exception: it takes no
+//! token and is authenticated by its `X-Hub-Signature-256` alone. While
+//! maintenance mode is on, every route but `GET /api/v1/maintenance` answers
+//! 503 with the policy's body.
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
@@ -17,12 +20,22 @@ use opsdeck_app::store::tokens::{self, TokenIdentity};
 use serde_json::json;
 
 mod backups;
+mod deploys;
+mod github;
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/maintenance", get(maintenance_state))
         .route("/environments", get(environments))
         .route("/backups", axum::routing::post(backups::report))
+        .route("/deploys", axum::routing::post(deploys::create))
+        .route("/deploys/{id}", get(deploys::show))
+        .route(
+            "/deploys/{id}/stages/{stage}",
+            axum::routing::put(deploys::put_stage),
+        )
+        // Signature-authenticated (no bearer token): see `github`.
+        .route("/webhooks/github", axum::routing::post(github::webhook))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(refuse_token_in_query))
         .layer(middleware::from_fn_with_state(state, maintenance_gate))

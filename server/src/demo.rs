@@ -4,6 +4,7 @@
 
 mod backups;
 mod costs;
+mod deploys;
 mod releases;
 
 use opsdeck_app::role::Role;
@@ -64,8 +65,8 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
     for (name, position, version, commit, colour, health, last, approved) in envs {
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO environments (name, position, deployed_version, deployed_commit, live_colour, health, last_deploy_at, approved_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING id",
+            "INSERT INTO environments (name, key, position, deployed_version, deployed_commit, live_colour, health, last_deploy_at, approved_by) \
+             VALUES ($1, lower($1), $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING id",
         )
         .bind(name)
         .bind(position)
@@ -115,5 +116,6 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     costs::seed(pool).await?;
     backups::seed(pool).await?;
     releases::seed(pool).await?;
+    deploys::seed(pool).await?;
     Ok(created)
 }

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod calendar_feed;
 pub mod config;
 pub mod demo;
+pub mod deploy_drivers;
 pub mod health;
 pub mod logging;
 pub mod state;

@@ -93,8 +93,17 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
     );
     opsdeck_server::workers::backups::spawn(
         pool.clone(),
+        // The runner's defaults (own database, data directory), as "Run now" uses them.
+        state.ctx.backups.clone(),
         state.config.time_zone,
         std::time::Duration::from_secs(60),
+    );
+    // Deploys (R-DEP-7): the executor polls its queue every second.
+    opsdeck_server::workers::deploys::spawn(
+        pool.clone(),
+        std::sync::Arc::new(opsdeck_server::deploy_drivers::Drivers::new(pool.clone())),
+        state.config.time_zone,
+        std::time::Duration::from_secs(1),
     );
     let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -3,5 +3,6 @@
 
 pub mod backups;
 pub mod budget;
+pub mod deploys;
 pub mod maintenance;
 pub mod outbox;

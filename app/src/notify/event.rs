@@ -142,6 +142,33 @@ pub enum Event {
         recovery_minutes: Option<i64>,
         rto_minutes: i64,
     },
+    /// A deploy needs approvers' votes before it may start (R-DEP-5); once per deploy.
+    DeployAwaitingApproval {
+        deploy_id: i64,
+        /// The environment's key (`production`).
+        environment: String,
+        version: String,
+        requested_by: String,
+    },
+    /// A deploy failed (R-DEP-7): a step's driver failed, the health check did
+    /// not pass, a rollback failed, or a restart found it mid-switch; once per deploy and cause.
+    DeployFailed {
+        deploy_id: i64,
+        /// The environment's key (`production`).
+        environment: String,
+        version: String,
+        /// The step it failed in (`provision`, `health_check`, `switch`, `observe`, `rollback`).
+        step: String,
+        reason: String,
+    },
+    /// opsdeck sends traffic back by itself (R-DEP-7): the switch failed or the
+    /// new colour was unhealthy while observed; once per deploy.
+    DeployAutoRollback {
+        deploy_id: i64,
+        environment: String,
+        version: String,
+        reason: String,
+    },
 }
 
 /// An event in one language, ready for a channel or the inbox.
@@ -169,6 +196,9 @@ impl Event {
             Event::BackupRpoRecovered { .. } => "backups.rpo_recovered",
             Event::IncidentDeclared { .. } => "incidents.declared",
             Event::IncidentResolved { .. } => "incidents.resolved",
+            Event::DeployAwaitingApproval { .. } => "deploys.awaiting_approval",
+            Event::DeployFailed { .. } => "deploys.failed",
+            Event::DeployAutoRollback { .. } => "deploys.auto_rollback",
         }
     }
 
@@ -198,6 +228,16 @@ impl Event {
                 }
             }
             Event::IncidentResolved { .. } => Severity::Info,
+            Event::DeployAwaitingApproval { .. } => Severity::Info,
+            // Production's users are affected; elsewhere it is a team's problem.
+            Event::DeployFailed { environment, .. }
+            | Event::DeployAutoRollback { environment, .. } => {
+                if environment == "production" {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                }
+            }
         }
     }
 
@@ -517,11 +557,105 @@ impl Event {
                     )
                 }
             }
+            Event::DeployAwaitingApproval {
+                deploy_id,
+                environment,
+                version,
+                requested_by,
+            } => {
+                let env = environment
+                    .parse::<opsdeck::deploy_gate::Environment>()
+                    .ok();
+                if ja {
+                    let env = env.map_or(environment.as_str(), |e| e.label_ja());
+                    (
+                        format!("承認待ちのデプロイ #{deploy_id}: {env} へ {version}"),
+                        format!("{requested_by} さんが {env} への {version} のデプロイを依頼しました。依頼者以外の承認者の承認が必要です。"),
+                        "/deploys",
+                    )
+                } else {
+                    let env = env.map_or(environment.as_str(), |e| e.label_en());
+                    (
+                        format!("Deploy #{deploy_id} awaits approval: {version} to {env}"),
+                        format!("{requested_by} asked to deploy {version} to {env}. It needs the approval of an approver other than the requester."),
+                        "/deploys",
+                    )
+                }
+            }
+            Event::DeployFailed {
+                deploy_id,
+                environment,
+                version,
+                step,
+                reason,
+            } => {
+                let env = environment
+                    .parse::<opsdeck::deploy_gate::Environment>()
+                    .ok();
+                if ja {
+                    let env = env.map_or(environment.as_str(), |e| e.label_ja());
+                    let step_ja = match step.as_str() {
+                        "provision" => "新バージョンの配置",
+                        "health_check" => "ヘルスチェック",
+                        "switch" => "トラフィック切り替え",
+                        "observe" => "切り替え後の監視",
+                        "rollback" => "ロールバック",
+                        _ => "実行",
+                    };
+                    (
+                        format!("デプロイ失敗 #{deploy_id}: {env} へ {version}"),
+                        format!("{env} への {version} のデプロイが「{step_ja}」で失敗しました。理由: {reason}"),
+                        "/deploys",
+                    )
+                } else {
+                    let env = env.map_or(environment.as_str(), |e| e.label_en());
+                    let step = if step.is_empty() {
+                        "a step"
+                    } else {
+                        step.as_str()
+                    };
+                    (
+                        format!("Deploy #{deploy_id} failed: {version} to {env}"),
+                        format!(
+                            "The deploy of {version} to {env} failed at {step}. Reason: {reason}"
+                        ),
+                        "/deploys",
+                    )
+                }
+            }
+            Event::DeployAutoRollback {
+                deploy_id,
+                environment,
+                version,
+                reason,
+            } => {
+                let env = environment
+                    .parse::<opsdeck::deploy_gate::Environment>()
+                    .ok();
+                if ja {
+                    let env = env.map_or(environment.as_str(), |e| e.label_ja());
+                    (
+                        format!("自動ロールバック #{deploy_id}: {env} の {version}"),
+                        format!("{env} の {version} で問題が見つかったため、トラフィックを以前の系統へ自動で戻しています。理由: {reason}"),
+                        "/deploys",
+                    )
+                } else {
+                    let env = env.map_or(environment.as_str(), |e| e.label_en());
+                    (
+                        format!("Automatic rollback #{deploy_id}: {version} on {env}"),
+                        format!("{version} on {env} went wrong, so opsdeck is sending traffic back to the previous colour. Reason: {reason}"),
+                        "/deploys",
+                    )
+                }
+            }
         };
-        // An incident's message opens that incident.
+        // An incident's message opens that incident; a deploy's, that deploy.
         let link = match self {
             Event::IncidentDeclared { incident_id, .. }
             | Event::IncidentResolved { incident_id, .. } => format!("{link}/{incident_id}"),
+            Event::DeployAwaitingApproval { deploy_id, .. }
+            | Event::DeployFailed { deploy_id, .. }
+            | Event::DeployAutoRollback { deploy_id, .. } => format!("{link}/{deploy_id}"),
             _ => link.to_string(),
         };
         Rendered { title, body, link }
@@ -614,6 +748,25 @@ mod tests {
                 resolved: "2026-12-06 05:40 JST".into(),
                 recovery_minutes: Some(192),
                 rto_minutes: 240,
+            },
+            Event::DeployAwaitingApproval {
+                deploy_id: 7,
+                environment: "production".into(),
+                version: "1.4.0".into(),
+                requested_by: "alice".into(),
+            },
+            Event::DeployFailed {
+                deploy_id: 8,
+                environment: "staging".into(),
+                version: "1.4.0".into(),
+                step: "health_check".into(),
+                reason: "3 consecutive healthy probes not seen within 120 s".into(),
+            },
+            Event::DeployAutoRollback {
+                deploy_id: 9,
+                environment: "production".into(),
+                version: "1.4.1".into(),
+                reason: "green unhealthy while observed".into(),
             },
         ]
     }

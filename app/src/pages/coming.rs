@@ -18,11 +18,6 @@ fn Coming(title: Msg, body: Msg) -> impl IntoView {
 }
 
 #[component]
-pub fn DeploysPage() -> impl IntoView {
-    view! { <Coming title=Msg::NavDeploys body=Msg::ComingDeploys/> }
-}
-
-#[component]
 pub fn SlaPage() -> impl IntoView {
     view! { <Coming title=Msg::NavSla body=Msg::ComingSla/> }
 }
@@ -30,12 +25,4 @@ pub fn SlaPage() -> impl IntoView {
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     view! { <Coming title=Msg::NavAlerts body=Msg::ComingAlerts/> }
-}
-
-/// `/backups` until its page hydrates cleanly: the page in `pages::backups`
-/// panics during hydration in the release build (issue 13 note), so the
-/// route shows this while the backend, API and overview card work.
-#[component]
-pub fn BackupsPage() -> impl IntoView {
-    view! { <Coming title=Msg::NavBackups body=Msg::ComingBackups/> }
 }

@@ -46,7 +46,7 @@ pub fn OverviewPage() -> impl IntoView {
                         let summary = tr(answer(&rows));
                         let body = rows.into_iter().map(|e| view! {
                             <tr data-testid=format!("env-{}", e.name.to_lowercase())>
-                                <th scope="row">{e.name.clone()}
+                                <th scope="row"><a href=format!("/deploys#env-{}", e.name.to_lowercase()) data-testid="env-link">{e.name.clone()}</a>
                                     {e.code_freeze.clone().map(|v| view! {
                                         <a class="freeze-tag" href="/releases/calendar" data-testid="env-freeze">
                                             <span aria-hidden="true">"❄ "</span>{format!("{} v{v}", tr(Msg::CodeFreeze))}

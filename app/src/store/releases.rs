@@ -426,6 +426,9 @@ pub async fn publish(
         &format!("release-published:{id}"),
     )
     .await?;
+    // R-REL-5 / R-DEP-2: publishing requests the Production deploy (as the
+    // trigger mapping says), committed with the publish or not at all.
+    crate::store::deploys::request_for_release(conn, id, &version, &actor.name, Utc::now()).await?;
     Ok(Some(version))
 }
 

@@ -918,3 +918,295 @@ async fn operators_edit_schedule_retention_objectives_and_record_drills_audited(
         ]
     );
 }
+
+// ------------------------------------------------ scheduled built-in runs
+
+/// Every schedule entry holds from `since` (seeded ones would hold from now).
+async fn schedule_since(pool: &PgPool, since: DateTime<Utc>) {
+    sqlx::query("UPDATE backup_schedules SET active_since = $1")
+        .bind(since)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+async fn schedule_id(pool: &PgPool, target: &str, kind: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT s.id FROM backup_schedules s JOIN backup_targets t ON t.id = s.target_id \
+         WHERE t.key = $1 AND s.kind = $2 ORDER BY s.id LIMIT 1",
+    )
+    .bind(target)
+    .bind(kind)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn claim(pool: &PgPool, now: DateTime<Utc>) -> Vec<(i64, i64, DateTime<Utc>)> {
+    store::runner::claim_due_runs(pool, TZ, now).await.unwrap()
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn a_due_full_slot_is_claimed_once_even_from_two_processes_r_bak_1(pool: PgPool) {
+    let day = |h, m| jst(2030, 3, 10, h, m);
+    let next = |h, m| jst(2030, 3, 11, h, m);
+    schedule_since(&pool, jst(2030, 3, 9, 0, 0)).await;
+    let db = database_id(&pool).await;
+    let entry = schedule_id(&pool, "database", "full").await;
+    // The seeded database target has the built-in runner; only its daily
+    // 02:00 full counts (the differentials, log and git entries do not).
+    assert!(claim(&pool, day(1, 59)).await.is_empty(), "not due yet");
+    assert_eq!(claim(&pool, day(2, 1)).await, vec![(entry, db, day(2, 0))]);
+    for minute in [1, 2, 15, 29] {
+        assert!(claim(&pool, day(2, minute)).await.is_empty(), "{minute}");
+    }
+    // Two processes on one database at once: one claim between them.
+    let other = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let mut claimed = Vec::new();
+    for minute in [0, 0, 1, 5] {
+        let a = tokio::spawn({
+            let pool = pool.clone();
+            async move { claim(&pool, next(2, minute)).await }
+        });
+        let b = tokio::spawn({
+            let other = other.clone();
+            async move { claim(&other, next(2, minute)).await }
+        });
+        claimed.extend(a.await.unwrap());
+        claimed.extend(b.await.unwrap());
+    }
+    assert_eq!(claimed, vec![(entry, db, next(2, 0))]);
+    let rows: Vec<(i64, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+        "SELECT schedule_id, expected_at, run_id FROM backup_scheduled_starts ORDER BY expected_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![(entry, day(2, 0), None), (entry, next(2, 0), None)]
+    );
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn stale_slots_and_slots_already_run_are_not_claimed_r_bak_1(pool: PgPool) {
+    let on = |d, h, m| jst(2030, 3, d, h, m);
+    // A year of schedule behind it (as the demo seeds): no catch-up.
+    schedule_since(&pool, jst(2029, 3, 10, 0, 0)).await;
+    let db = database_id(&pool).await;
+    let entry = schedule_id(&pool, "database", "full").await;
+    // The grace (30 minutes) has run out: the slot is the watch's, missed.
+    assert!(claim(&pool, on(10, 2, 30)).await.is_empty());
+    assert!(claim(&pool, on(10, 12, 0)).await.is_empty());
+    // A full started after the slot (an agent's, or "Run now") stands for it.
+    report(&pool, full("f-0201", on(11, 2, 1)), on(11, 2, 6)).await;
+    assert!(claim(&pool, on(11, 2, 10)).await.is_empty());
+    // A log segment does not stand for a full.
+    let log = json!({"target": "database", "kind": "log", "run_id": "wal-0200",
+                     "started_at": rfc(on(12, 2, 0)), "finished_at": rfc(on(12, 2, 15)), "outcome": "ok"});
+    report(&pool, log, on(12, 2, 15)).await;
+    assert_eq!(
+        claim(&pool, on(12, 2, 16)).await,
+        vec![(entry, db, on(12, 2, 0))]
+    );
+    // Not before the entry's active_since, and not while it is switched off.
+    sqlx::query("UPDATE backup_schedules SET active_since = $2 WHERE id = $1")
+        .bind(entry)
+        .bind(on(13, 2, 5))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(claim(&pool, on(13, 2, 10)).await.is_empty());
+    sqlx::query("UPDATE backup_schedules SET enabled = FALSE WHERE id = $1")
+        .bind(entry)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(claim(&pool, on(14, 2, 10)).await.is_empty());
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM backup_scheduled_starts").await,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn a_target_without_an_enabled_runner_is_not_claimed_r_bak_1(pool: PgPool) {
+    let day = |h, m| jst(2030, 3, 10, h, m);
+    schedule_since(&pool, jst(2030, 3, 9, 0, 0)).await;
+    sqlx::query("UPDATE backup_runners SET enabled = FALSE")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // A full every 6 hours from 02:00 for the uploads, which have no runner.
+    let uploads = count(&pool, "SELECT id FROM backup_targets WHERE key = 'uploads'").await;
+    let every: i64 = sqlx::query_scalar(
+        "INSERT INTO backup_schedules (target_id, kind, cadence, at_local, every_minutes, active_since) \
+         VALUES ($1, 'full', 'every', '02:00', 360, $2) RETURNING id",
+    )
+    .bind(uploads)
+    .bind(jst(2030, 3, 9, 0, 0))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(claim(&pool, day(2, 5)).await.is_empty());
+    // A runner that is switched off runs nothing either.
+    sqlx::query("INSERT INTO backup_runners (target_id, enabled) VALUES ($1, FALSE)")
+        .bind(uploads)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(claim(&pool, day(2, 6)).await.is_empty());
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM backup_scheduled_starts").await,
+        0
+    );
+    // Switched on: the uploads' entry is claimed, the database's still not.
+    sqlx::query("UPDATE backup_runners SET enabled = TRUE WHERE target_id = $1")
+        .bind(uploads)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        claim(&pool, day(2, 7)).await,
+        vec![(every, uploads, day(2, 0))]
+    );
+    // The next of its every-6-hours slots.
+    assert_eq!(
+        claim(&pool, day(8, 3)).await,
+        vec![(every, uploads, day(8, 0))]
+    );
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_worker_runs_the_scheduled_full_backup_with_pg_dump_r_bak_1(pool: PgPool) {
+    use opsdeck_server::workers::backups::start_scheduled;
+    let day = |h, m| jst(2030, 3, 10, h, m);
+    let next = |h, m| jst(2030, 3, 11, h, m);
+    schedule_since(&pool, jst(2030, 3, 9, 0, 0)).await;
+    let db = database_id(&pool).await;
+    let entry = schedule_id(&pool, "database", "full").await;
+    let dir = tempdir(&pool).await;
+    // The runner's URL is empty: the worker's environment names the
+    // database, as the server's DATABASE_URL does.
+    set_runner(
+        &pool,
+        "pg_dump --format=custom --file {file} {database_url}",
+        "",
+        &dir,
+        600,
+    )
+    .await;
+    let env = store::runner::RunnerEnv {
+        database_url: own_database_url(&pool, None).await,
+        data_dir: dir.clone(),
+    };
+
+    assert!(start_scheduled(&pool, &env, TZ, day(1, 59))
+        .await
+        .unwrap()
+        .is_empty());
+    let started = start_scheduled(&pool, &env, TZ, day(2, 0)).await.unwrap();
+    assert_eq!(started.len(), 1);
+    let s = started.into_iter().next().unwrap();
+    assert_eq!((s.schedule_id, s.target_id, s.slot), (entry, db, day(2, 0)));
+    s.task.await.unwrap();
+    let run = store::run(&pool, s.run_id).await.unwrap().unwrap();
+    assert_eq!(run.outcome.as_str(), "ok", "{}", run.output);
+    assert!(run.built_in);
+    assert_eq!(run.kind, opsdeck::backup_retention::BackupKind::Full);
+    assert_eq!(run.reported_by, "system");
+    assert_eq!(run.started_at, day(2, 0));
+    let location = run.location.clone().unwrap();
+    assert!(location.starts_with(dir.to_str().unwrap()), "{location}");
+    let on_disk = std::fs::metadata(&location).unwrap().len();
+    assert!(on_disk > 1000, "{on_disk}");
+    assert_eq!(run.size_bytes, Some(i64::try_from(on_disk).unwrap()));
+    assert_eq!(run.checksum, Some(sha256_of(&location)));
+    // The slot's claim names its run, and the run was audited as the system's.
+    assert_eq!(
+        count(
+            &pool,
+            &format!(
+                "SELECT count(*) FROM backup_scheduled_starts WHERE schedule_id = {entry} AND run_id = {}",
+                s.run_id
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE actor = 'system' AND action IN ('backup_run.start', 'backup_run.finish') \
+                 AND target = 'backup_run:{}'",
+                s.run_id
+            )
+        )
+        .await,
+        2
+    );
+    // The timeline counts it for the slot.
+    let mut conn = pool.acquire().await.unwrap();
+    let lines = store::timeline(&mut conn, db, TZ, day(0, 0), next(0, 0), day(2, 10))
+        .await
+        .unwrap();
+    let line = lines.iter().find(|l| l.schedule.id == entry).unwrap();
+    assert_eq!(line.slots.len(), 1);
+    assert_eq!(line.slots[0].run_id, Some(s.run_id));
+    drop(conn);
+    // Later in the grace, nothing more starts.
+    assert!(start_scheduled(&pool, &env, TZ, day(2, 1))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A refused start (a run still under way) keeps its claim: no retry
+    // every minute, and nothing recorded.
+    sqlx::query(
+        "INSERT INTO backup_runs (target_id, kind, agent_run_id, started_at, outcome, reported_by, built_in) \
+         VALUES ($1, 'full', 'opsdeck-stuck', $2, 'running', 'olga', TRUE)",
+    )
+    .bind(db)
+    .bind(next(1, 0))
+    .execute(&pool)
+    .await
+    .unwrap();
+    for minute in [0, 1, 2] {
+        assert!(start_scheduled(&pool, &env, TZ, next(2, minute))
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    let claims: Vec<(DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+        "SELECT expected_at, run_id FROM backup_scheduled_starts ORDER BY expected_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        claims,
+        vec![(day(2, 0), Some(s.run_id)), (next(2, 0), None)]
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM backup_runs").await,
+        2,
+        "the scheduled run and the stuck one"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_demo_year_of_schedule_claims_at_most_the_newest_slot_r_bak_1(pool: PgPool) {
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    // A year of slots behind every entry: no pg_dump storm, at most the one
+    // slot still within its grace.
+    let now = Utc::now();
+    assert!(claim(&pool, now).await.len() <= 1);
+    assert!(claim(&pool, now).await.is_empty());
+    assert!(count(&pool, "SELECT count(*) FROM backup_scheduled_starts").await <= 1);
+}

@@ -414,6 +414,82 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Operator]),
         &[("id", "999999")],
     ),
+    ("/rpc/deploys/board", Who::SignedIn, &[]),
+    (
+        "/rpc/deploys/history",
+        Who::SignedIn,
+        &[("environment", "production")],
+    ),
+    ("/rpc/deploys/get", Who::SignedIn, &[("id", "999999")]),
+    (
+        "/rpc/deploys/step_output",
+        Who::SignedIn,
+        &[("step_id", "999999"), ("page", "1")],
+    ),
+    (
+        "/rpc/deploys/request",
+        Who::Roles(&[Role::Approver, Role::Operator, Role::ReleaseManager]),
+        &[
+            ("environment", "nowhere"),
+            ("version", ""),
+            ("commit_sha", ""),
+        ],
+    ),
+    (
+        "/rpc/deploys/tick",
+        Who::Roles(&[Role::Approver, Role::Operator]),
+        &[("id", "999999"), ("item", "all_tests_pass")],
+    ),
+    (
+        "/rpc/deploys/untick",
+        Who::Roles(&[Role::Approver, Role::Operator]),
+        &[("id", "999999"), ("item", "all_tests_pass")],
+    ),
+    (
+        "/rpc/deploys/approve",
+        Who::Roles(&[Role::Approver]),
+        &[("id", "999999"), ("comment", "")],
+    ),
+    (
+        "/rpc/deploys/override_freeze",
+        Who::Roles(&[Role::Admin]),
+        &[("id", "999999"), ("reason", "matrix")],
+    ),
+    (
+        "/rpc/deploys/start",
+        Who::Roles(&[Role::Approver]),
+        &[("id", "999999")],
+    ),
+    (
+        "/rpc/deploys/rollback",
+        Who::Roles(&[Role::Approver]),
+        &[("id", "999999"), ("reason", "matrix")],
+    ),
+    ("/rpc/deploys/settings", Who::Roles(&[Role::Admin]), &[]),
+    (
+        "/rpc/deploys/trigger_settings",
+        Who::Roles(&[Role::Admin]),
+        &[],
+    ),
+    (
+        "/rpc/deploys/save_trigger_settings",
+        Who::Roles(&[Role::Admin]),
+        &[("rules", "push main nowhere")],
+    ),
+    (
+        "/rpc/deploys/save_settings",
+        Who::Roles(&[Role::Admin]),
+        &[
+            ("environment", "nowhere"),
+            ("approvals_required", "x"),
+            ("driver", "demo"),
+            ("step_timeout_seconds", "1"),
+            ("health_required_consecutive", "1"),
+            ("health_timeout_seconds", "1"),
+            ("health_interval_ms", "100"),
+            ("observe_seconds", "0"),
+        ],
+    ),
 ];
 
 fn allowed(who: Who, caller: Option<Role>) -> bool {

@@ -13,14 +13,23 @@
 //! A drill restores a built-in full backup with `pg_restore` into a scratch
 //! database created for it, runs a sanity query, and drops it again; the
 //! restore and the query are timed and judged against the RTO.
+//!
+//! Besides "Run now", the runner runs on the schedule: `claim_due_runs`
+//! hands the backup worker the full-backup slots that are due, each claimed
+//! once across all opsdeck processes.
 
-use super::{audit, drill, run, runner_config, target, truncate_output, Actor, OUTPUT_LIMIT};
-use crate::model::backups::{DrillView, Outcome, RunView};
-use chrono::{DateTime, Utc};
-use opsdeck::backup_retention::RecoveryPolicy;
+use super::{
+    audit, drill, entry_of, run, runner_config, schedules, settings, target, timeline,
+    truncate_output, Actor, OUTPUT_LIMIT,
+};
+use crate::model::backups::{Cadence, DrillView, Outcome, RunView};
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use opsdeck::backup_retention::{BackupKind, RecoveryPolicy};
 use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgPool};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -693,6 +702,113 @@ pub async fn run_backup(
 ) -> Result<RunView, RunError> {
     let p = begin_backup(pool, env, actor, target_id, Utc::now()).await?;
     Ok(execute_backup(pool, p).await?)
+}
+
+// ---------------------------------------------------------------- schedule
+
+/// Claims the schedule's full-backup slots that are due now for the
+/// built-in runner (R-BAK-1), returning (schedule id, target id, slot).
+///
+/// Only enabled `full` entries with a daily or every cadence count (the
+/// runner makes full dumps; continuous and git entries expect no dump), and
+/// only on targets whose runner is switched on. Per entry only the newest
+/// slot at or before `now` is considered, and only while its missed-run
+/// grace has not run out and not before the entry's `active_since`: after
+/// an outage, or on a database seeded with a year of schedule, at most one
+/// run per entry starts, never a catch-up of the past. A slot after which
+/// the target already has a full run (an operator's "Run now", an agent's
+/// report, another process's start) is left alone. The claim is an insert
+/// keyed on (schedule, slot), so of several opsdeck processes on one
+/// database exactly one gets each slot; a claim is never taken back, so a
+/// start that is refused is not retried every minute.
+pub async fn claim_due_runs(
+    pool: &PgPool,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, DateTime<Utc>)>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let grace = TimeDelta::minutes(i64::from(settings(&mut *conn).await?.missed_grace_minutes));
+    let mut runner_on: HashMap<i64, bool> = HashMap::new();
+    let mut out: Vec<(i64, i64, DateTime<Utc>)> = Vec::new();
+    for s in schedules(&mut *conn, None).await? {
+        if !s.enabled
+            || s.kind != BackupKind::Full
+            || !matches!(s.cadence, Cadence::Daily | Cadence::Every)
+        {
+            continue;
+        }
+        // One start per target and pass: a second entry due at the same
+        // time would only be refused while the first run is under way.
+        if out.iter().any(|&(_, t, _)| t == s.target_id) {
+            continue;
+        }
+        let on = match runner_on.get(&s.target_id) {
+            Some(&on) => on,
+            None => {
+                let on = runner_config(&mut *conn, s.target_id)
+                    .await?
+                    .is_some_and(|c| c.enabled);
+                runner_on.insert(s.target_id, on);
+                on
+            }
+        };
+        if !on {
+            continue;
+        }
+        let from = s.active_since.max(now - grace);
+        let to = now + TimeDelta::seconds(1);
+        // Strictly within the grace: once it has run out, the slot is the
+        // watch's to report missed, and a run then would come too late.
+        let Some(slot) = timeline::slots(&entry_of(&s), tz, from, to)
+            .pop()
+            .filter(|&t| t + grace > now)
+        else {
+            continue;
+        };
+        // Only a full stands for a full: the log segments an agent reports
+        // every few minutes must not suppress the dump.
+        let ran: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM backup_runs WHERE target_id = $1 AND kind = 'full' AND started_at >= $2)",
+        )
+        .bind(s.target_id)
+        .bind(slot)
+        .fetch_one(&mut *conn)
+        .await?;
+        if ran {
+            continue;
+        }
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO backup_scheduled_starts (schedule_id, expected_at, claimed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING schedule_id",
+        )
+        .bind(s.id)
+        .bind(slot)
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if claimed.is_some() {
+            out.push((s.id, s.target_id, slot));
+        }
+    }
+    Ok(out)
+}
+
+/// Links a claimed slot to the run it started.
+pub async fn record_scheduled_run(
+    pool: &PgPool,
+    schedule_id: i64,
+    slot: DateTime<Utc>,
+    run_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE backup_scheduled_starts SET run_id = $3 WHERE schedule_id = $1 AND expected_at = $2",
+    )
+    .bind(schedule_id)
+    .bind(slot)
+    .bind(run_id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- drills
