@@ -465,6 +465,22 @@ pub async fn pass_environment(
     let Some(lease) = Lease::acquire(pool, id).await? else {
         return Ok(EnvPass::Running { deploy_id: id });
     };
+    // A deploy queued behind another one was requested while the other colour
+    // was live: build the idle colour of *now*, not of when Deploy was pressed.
+    if let Some(live) = super::deploys::live_colour(&mut tx, env).await? {
+        let fresh = BlueGreenDeploy::new(live)
+            .apply(DeployEvent::GateCleared)
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        sqlx::query(
+            "UPDATE deploys SET machine = $2, previous_colour = $3 \
+             WHERE id = $1 AND previous_colour IS DISTINCT FROM $3",
+        )
+        .bind(id)
+        .bind(serde_json::to_value(fresh).map_err(|e| sqlx::Error::Protocol(e.to_string()))?)
+        .bind(colour_key(live))
+        .execute(&mut *tx)
+        .await?;
+    }
     let started = transition(
         &mut tx,
         id,
