@@ -4,6 +4,8 @@ pub mod backups;
 pub mod deploys;
 pub mod incidents;
 pub mod maintenance;
+pub mod metrics;
+pub mod probes;
 pub mod releases;
 
 use crate::role::Role;

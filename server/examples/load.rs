@@ -248,6 +248,14 @@ async fn main() {
             concurrency,
         )
         .await;
+        if baseline.requests == 0 {
+            // Every ratio would divide by nothing: the site root or its hash is wrong.
+            eprintln!(
+                "opsdeck load: the baseline {css} never answered 200 ({}); check LEPTOS_SITE_ROOT",
+                baseline.first_error.as_deref().unwrap_or("no response")
+            );
+            std::process::exit(2);
+        }
         let mut runs = Vec::new();
         for endpoint in ENDPOINTS {
             runs.push(hammer(&client, &base, endpoint, seconds, concurrency).await);

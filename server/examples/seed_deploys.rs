@@ -49,9 +49,11 @@ const SEED: &str = r#"
 WITH g AS (
     SELECT n,
            (ARRAY['local', 'development', 'staging', 'production'])[1 + n % 4] AS environment,
-           CASE WHEN n % 50 = 0 THEN 'failed' WHEN n % 25 = 0 THEN 'rolled_back' ELSE 'done' END AS state,
-           CASE WHEN n % 2 = 0 THEN 'blue' ELSE 'green' END AS previous,
-           CASE WHEN n % 2 = 0 THEN 'green' ELSE 'blue' END AS candidate,
+           -- n / 4 counts an environment's own deploys: each one's colours
+           -- swap, and every environment has its failures and rollbacks.
+           CASE WHEN n / 4 % 50 = 0 THEN 'failed' WHEN n / 4 % 25 = 0 THEN 'rolled_back'
+                ELSE 'done' END AS state,
+           CASE WHEN n / 4 % 2 = 0 THEN 'blue' ELSE 'green' END AS previous,
            now() - interval '41 days' - ($3 - n) * interval '20 minutes' AS at
     FROM generate_series($1::BIGINT, $2::BIGINT) AS n
 ), d AS (

@@ -22,6 +22,7 @@ use serde_json::json;
 mod backups;
 mod deploys;
 mod github;
+mod metrics;
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/deploys/{id}/stages/{stage}",
             axum::routing::put(deploys::put_stage),
         )
+        .route("/metrics", axum::routing::post(metrics::ingest))
         // Signature-authenticated (no bearer token): see `github`.
         .route("/webhooks/github", axum::routing::post(github::webhook))
         .fallback(|| async { ApiError::NotFound })

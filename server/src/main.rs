@@ -105,6 +105,13 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
         state.config.time_zone,
         std::time::Duration::from_secs(1),
     );
+    // Health prober (R-MON-1): claims due targets every second; registers
+    // the deploys demo services (the executor's own, `demo::global()`).
+    opsdeck_server::workers::prober::spawn(
+        pool.clone(),
+        opsdeck_server::deploy_drivers::demo::global(),
+        std::time::Duration::from_secs(1),
+    );
     let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;

@@ -6,3 +6,4 @@ pub mod budget;
 pub mod deploys;
 pub mod maintenance;
 pub mod outbox;
+pub mod prober;

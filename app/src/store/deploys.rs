@@ -833,9 +833,15 @@ pub async fn history(
         .bind(env.key())
         .fetch_one(&mut *conn)
         .await?;
+    // The page's ids first (an index-only scan of `deploys_by_environment`),
+    // then the columns of those rows only: with the columns in the same
+    // query, the approvers' subquery ran for every skipped row too (page 500
+    // of 25 000 deploys: ~90 ms, or 300 ms once its cost woke the JIT; now
+    // ~4 ms; README "Performance").
     let rows = sqlx::query(&format!(
-        "SELECT {ROW_COLUMNS} FROM deploys d WHERE d.environment = $1 \
-         ORDER BY d.id DESC LIMIT $2 OFFSET $3"
+        "SELECT {ROW_COLUMNS} FROM (SELECT id FROM deploys WHERE environment = $1 \
+         ORDER BY id DESC LIMIT $2 OFFSET $3) p JOIN deploys d ON d.id = p.id \
+         ORDER BY d.id DESC"
     ))
     .bind(env.key())
     .bind(i64::from(per_page))

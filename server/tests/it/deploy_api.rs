@@ -987,3 +987,95 @@ async fn r_dep_3_bad_stage_reports_are_refused(pool: PgPool) {
     .unwrap();
     assert_eq!(status, "running");
 }
+
+// ---------------------------------------------------------------- settings page
+
+/// The admin's trigger settings through the server functions the settings
+/// page uses: the secret is write-only (never answered), a blank secret keeps
+/// the current one, the mapping is written one rule a line and a line that
+/// does not read is refused with nothing changed; the new mapping and secret
+/// are what the webhook then honours.
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn r_dep_2_admins_set_the_secret_and_mapping_on_the_settings_page(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "root", &[Role::Admin]).await;
+    let admin = app.signed_in("root").await;
+    let load = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let res = app.rpc(&client, "/rpc/deploys/trigger_settings", &[]).await;
+            assert_eq!(res.status(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    let before = load(admin.clone()).await;
+    assert!(before.contains("\"secret_set\":false"), "{before}");
+
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/deploys/save_trigger_settings",
+            &[
+                ("secret", SECRET),
+                ("rules", "push trunk production\nrelease production"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let after = load(admin.clone()).await;
+    assert!(after.contains("\"secret_set\":true"), "{after}");
+    assert!(!after.contains(SECRET), "the secret is never answered");
+    assert!(after.contains("push trunk"), "{after}");
+
+    // A line that does not read: refused, nothing changed.
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/deploys/save_trigger_settings",
+            &[("secret", ""), ("rules", "push main\nrelease production")],
+        )
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 422);
+    assert!(err.for_field("rules").is_some(), "{err:?}");
+    assert_eq!(load(admin.clone()).await, after);
+
+    // The webhook follows the saved mapping with the saved secret.
+    let res = signed(&app, "push", "settings-1", &push("refs/heads/trunk", SHA)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ids = deploy_ids(res).await;
+    assert_eq!(ids.len(), 1);
+    assert_eq!(
+        count(
+            &pool,
+            &format!(
+                "SELECT count(*) FROM deploys WHERE id = {} AND environment = 'production'",
+                ids[0]
+            )
+        )
+        .await,
+        1
+    );
+    // A blank secret on the next save keeps it.
+    let res = app
+        .rpc(
+            &admin,
+            "/rpc/deploys/save_trigger_settings",
+            &[("secret", ""), ("rules", "push main staging")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = signed(
+        &app,
+        "push",
+        "settings-2",
+        &push("refs/heads/main", SHA_MAIN),
+    )
+    .await;
+    assert_eq!(deploy_ids(res).await.len(), 1);
+}

@@ -31,7 +31,14 @@ async fn still_served(app: &TestApp, signed_in: &reqwest::Client) {
     let health = tokio::time::timeout(Duration::from_secs(1), app.get(signed_in, "/health"))
         .await
         .expect("/health answered within 1 s");
-    assert_eq!(health.status(), 200);
+    // Answered, with the database reachable: the flood must not starve either.
+    // (The overall status also judges this machine's disk and memory against
+    // the policy's 80 %, which says nothing about the flood: a test host with
+    // a full disk answers 503 "degraded" with the database ok.)
+    let status = health.status().as_u16();
+    let body: serde_json::Value = health.json().await.expect("the health document");
+    assert!(status == 200 || status == 503, "{status}: {body}");
+    assert_eq!(body["checks"]["database"]["status"], "ok", "{body}");
     let shell = tokio::time::timeout(
         Duration::from_secs(1),
         app.rpc(signed_in, "/rpc/auth/load_shell", &[]),

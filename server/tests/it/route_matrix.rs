@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
         "/api/v1/deploys/{deploy}/stages/test",
         Some("deploy"),
     ),
+    ("POST", "/api/v1/metrics", Some("ingest")),
 ];
 
 /// JSON bodies of the routes that need one to succeed (a replay of the same
@@ -36,6 +37,12 @@ const BODIES: &[(&str, &str)] = &[
     (
         "/api/v1/deploys/{deploy}/stages/test",
         r#"{"status":"running"}"#,
+    ),
+    // An empty batch (no timestamps, which would age out of the accepted
+    // window): a valid, committed no-op.
+    (
+        "/api/v1/metrics",
+        r#"{"environment":"development","source":"route-matrix","samples":[],"requests":[]}"#,
     ),
 ];
 

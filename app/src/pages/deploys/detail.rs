@@ -339,7 +339,7 @@ fn GateSection(d: DeployView, tz: Tz, approver: bool, controls: Controls) -> imp
                         controls.change.dispatch((id, Change::Start));
                     }
                 }>
-                <span aria-hidden="true">"🚀 "</span>{M::DeployButton.text(lang)}
+                <span aria-hidden="true">"▶ "</span>{M::DeployButton.text(lang)}
             </button>
         }
     });

@@ -10,7 +10,7 @@ crate::messages! { pub enum DepMsg {
     Idle => "Idle", "待機";
     InTransition => "Traffic in transition: {from} → {to}", "トラフィック切替中: {from} → {to}";
     TrafficMoving => "Traffic is between colours: a switch did not finish", "トラフィックが色の間にあります: 切替が完了していません";
-    NoVersion => "nothing deployed", "未デプロイ";
+    NoVersion => "—", "—";
     Running => "Running", "実行中";
     Queued => "Queued", "待機列";
     LastDeploy => "Last deploy", "前回のデプロイ";
