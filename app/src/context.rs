@@ -45,6 +45,9 @@ pub struct ServerCtx {
     pub trusted_proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
     /// Absolute session lifetime in seconds, however active the session is.
     pub session_max_secs: i64,
+    /// A signed-in session is saved (its idle timer restarted) when it was
+    /// last saved this many seconds ago or more (decision 0021).
+    pub session_touch_secs: i64,
     /// Bounds on password checks in flight, so a flood cannot starve the pool.
     pub check_slots: std::sync::Arc<crate::auth::throttle::CheckSlots>,
     /// Sending notifications (the "Send test" button) and checking channel URLs.

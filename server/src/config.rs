@@ -18,6 +18,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub site_root: String,
     pub session_idle_minutes: i64,
+    /// How stale a session's last save may be before a request saves it
+    /// again (decision 0021); `OPSDECK_SESSION_TOUCH_SECS`, default 60.
+    pub session_touch_secs: i64,
     pub secure_cookies: bool,
     /// The origin browsers use (`https://ops.example.com`) when a proxy rewrites `Host`.
     pub public_origin: Option<String>,
@@ -74,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("site_root", &self.site_root)
             .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_touch_secs", &self.session_touch_secs)
             .field("secure_cookies", &self.secure_cookies)
             .field("public_origin", &self.public_origin)
             .field("trust_proxy", &self.trust_proxy)
@@ -180,6 +184,17 @@ impl Config {
                 name: "OPSDECK_SESSION_IDLE_MINUTES",
                 problem: format!("`{idle}` is not a number of minutes between 1 and 10080"),
             })?;
+        let touch = non_empty("OPSDECK_SESSION_TOUCH_SECS").unwrap_or_else(|| "60".into());
+        let session_touch_secs = touch
+            .parse::<i64>()
+            .ok()
+            .filter(|s| (0..=300).contains(s) && *s < session_idle_minutes * 60)
+            .ok_or(ConfigError {
+                name: "OPSDECK_SESSION_TOUCH_SECS",
+                problem: format!(
+                    "`{touch}` is not a number of seconds between 0 and 300, below the idle timeout"
+                ),
+            })?;
         let timeout = non_empty("OPSDECK_NOTIFY_TIMEOUT_SECS").unwrap_or_else(|| "10".into());
         let notify_timeout = timeout
             .parse::<u64>()
@@ -263,6 +278,7 @@ impl Config {
                 .into(),
             site_root: non_empty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             session_idle_minutes,
+            session_touch_secs,
             secure_cookies,
             public_origin,
             trust_proxy,

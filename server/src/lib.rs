@@ -9,6 +9,7 @@ pub mod demo;
 pub mod deploy_drivers;
 pub mod health;
 pub mod logging;
+pub mod sla_report;
 pub mod state;
 pub mod web;
 pub mod workers;
@@ -42,6 +43,7 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
         trust_proxy: config.trust_proxy,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         session_max_secs: config.session_max_hours * 3600,
+        session_touch_secs: config.session_touch_secs,
         check_slots: Default::default(),
         notify: opsdeck_app::context::NotifyCtx {
             sender: opsdeck_app::notify::send::Sender::new(

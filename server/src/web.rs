@@ -95,8 +95,10 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
             state.config.session_idle_minutes,
         )))
-        // Save on every request so the idle timer restarts with each use.
-        .with_always_save(true);
+        // Saved when changed: `user_of` marks a signed-in session active at
+        // most once per touch interval, so the idle timer restarts with use
+        // without a write on every request (decision 0021).
+        .with_always_save(false);
 
     let request_ids = CounterRequestId {
         prefix: format!("{:08x}", rand::random::<u32>()),
@@ -108,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api_v1::router(state.clone()))
         .route("/lang/{code}", get(set_lang))
         .route("/calendar.ics", get(crate::calendar_feed::calendar_ics))
+        .route("/sla/report.csv", get(crate::sla_report::report_csv))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -222,7 +225,12 @@ async fn sign_in_redirect(
     if req.method() != Method::GET || is_public_path(&path) || !pages.contains(&path) {
         return next.run(req).await;
     }
-    let user = match opsdeck_app::auth::session::user_of(&session, state.ctx.session_max_secs).await
+    let user = match opsdeck_app::auth::session::user_of(
+        &session,
+        state.ctx.session_max_secs,
+        state.ctx.session_touch_secs,
+    )
+    .await
     {
         Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
             .await

@@ -9,7 +9,9 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
-use crate::model::deploys::{BoardView, DeployHistory, DeploySettingsView, DeployView};
+use crate::model::deploys::{
+    BoardView, DeployHistory, DeploySettingsView, DeployView, TimelineEntry,
+};
 #[cfg(feature = "ssr")]
 use crate::{
     auth::guard::rpc,
@@ -119,16 +121,60 @@ pub async fn load_deploy_board() -> Result<BoardView, AppError> {
     .await
 }
 
-/// A page (from 1) of an environment's deploys, newest first, 50 a page.
+/// A page of an environment's deploys, newest first, 50 a page, filtered
+/// by status, version prefix and requester; `before` / `after` are the
+/// keyset cursors the previous page handed out (issue 9 item 7).
 #[server(prefix = "/rpc", endpoint = "deploys/history")]
 pub async fn load_deploy_history(
     environment: String,
-    #[server(default)] page: u32,
+    #[server(default)] status: String,
+    #[server(default)] version: String,
+    #[server(default)] requester: String,
+    #[server(default)] before: Option<i64>,
+    #[server(default)] after: Option<i64>,
 ) -> Result<DeployHistory, AppError> {
+    use crate::model::deploys::{DeployStatus, HistoryCursor, HistoryFilter};
     rpc(Access::SignedIn, |call| async move {
         let env = self::environment(&environment)?;
+        let status = match status.trim() {
+            "" => None,
+            s => Some(
+                DeployStatus::parse(s).ok_or_else(|| AppError::field("status", Msg::ErrChoice))?,
+            ),
+        };
+        let text = |field: &str, value: &str| -> Result<Option<String>, AppError> {
+            let value = value.trim();
+            if value.chars().count() > 100 {
+                return Err(AppError::field(field, Msg::ErrTooLong));
+            }
+            Ok((!value.is_empty()).then(|| value.to_string()))
+        };
+        let filter = HistoryFilter {
+            status,
+            version: text("version", &version)?,
+            requester: text("requester", &requester)?,
+        };
+        let cursor = match (before, after) {
+            (Some(_), Some(_)) => return Err(AppError::field("after", Msg::ErrChoice)),
+            (Some(id), None) => HistoryCursor::Before(id),
+            (None, Some(id)) => HistoryCursor::After(id),
+            (None, None) => HistoryCursor::Newest,
+        };
         let mut conn = call.ctx.pool.acquire().await?;
-        Ok(store::history(&mut conn, env, page.max(1), 50).await?)
+        Ok(store::history(&mut conn, env, &filter, cursor, 50).await?)
+    })
+    .await
+}
+
+/// A deploy's timeline: its audit entries, oldest first (issue 9 item 7).
+#[server(prefix = "/rpc", endpoint = "deploys/timeline")]
+pub async fn load_deploy_timeline(id: i64) -> Result<Vec<TimelineEntry>, AppError> {
+    rpc(Access::SignedIn, |call| async move {
+        let mut conn = call.ctx.pool.acquire().await?;
+        if store::row(&mut conn, id).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
+        Ok(store::timeline(&mut conn, id).await?)
     })
     .await
 }

@@ -48,7 +48,7 @@ where
 pub async fn check(access: Access) -> Result<Call, AppError> {
     let ctx = server_ctx()?;
     let session = super::session::current().await?;
-    let user = match super::session::user_of(&session, ctx.session_max_secs).await? {
+    let user = match super::session::user_of(&session, ctx.session_max_secs, ctx.session_touch_secs).await? {
         Some((uid, epoch)) => crate::store::users::current(&ctx.pool, uid, epoch).await?,
         None => None,
     };

@@ -11,6 +11,10 @@ const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 /// Unix seconds of the sign-in; the absolute lifetime counts from here.
 pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session last counted as active (Unix seconds): the idle timer
+/// restarts when the session is saved, and it is saved only when this is
+/// older than the touch interval, not on every request (decision 0021).
+const TOUCHED_AT: &str = "touched_at";
 
 /// The session of the current request, from the layer the server installs.
 pub async fn current() -> Result<Session, AppError> {
@@ -22,7 +26,13 @@ pub async fn current() -> Result<Session, AppError> {
 
 /// The signed-in user id and epoch, if any. A session older than
 /// `max_age_secs` (the absolute lifetime) ends here however active it was.
-pub async fn user_of(session: &Session, max_age_secs: i64) -> Result<Option<(i64, i64)>, AppError> {
+/// A signed-in session not touched for `touch_secs` is marked active, so it
+/// is saved (and its idle timer restarted) at the end of this request.
+pub async fn user_of(
+    session: &Session,
+    max_age_secs: i64,
+    touch_secs: i64,
+) -> Result<Option<(i64, i64)>, AppError> {
     let uid = session.get::<i64>(USER_ID).await.map_err(session_error)?;
     let epoch = session.get::<i64>(EPOCH).await.map_err(session_error)?;
     let Some(signed_in) = uid.zip(epoch) else {
@@ -34,9 +44,21 @@ pub async fn user_of(session: &Session, max_age_secs: i64) -> Result<Option<(i64
         .map_err(session_error)?
         // Sessions from before the lifetime existed count as old.
         .unwrap_or(0);
-    if chrono::Utc::now().timestamp() - signed_in_at > max_age_secs {
+    let now = chrono::Utc::now().timestamp();
+    if now - signed_in_at > max_age_secs {
         session.flush().await.map_err(session_error)?;
         return Ok(None);
+    }
+    let touched_at = session
+        .get::<i64>(TOUCHED_AT)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    if now - touched_at >= touch_secs {
+        session
+            .insert(TOUCHED_AT, now)
+            .await
+            .map_err(session_error)?;
     }
     Ok(Some(signed_in))
 }
@@ -49,8 +71,13 @@ pub async fn sign_in(session: &Session, user_id: i64, epoch: i64) -> Result<(), 
         .await
         .map_err(session_error)?;
     session.insert(EPOCH, epoch).await.map_err(session_error)?;
+    let now = chrono::Utc::now().timestamp();
     session
-        .insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())
+        .insert(TOUCHED_AT, now)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT, now)
         .await
         .map_err(session_error)
 }

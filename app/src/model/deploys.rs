@@ -1,7 +1,6 @@
 //! What the deploys area shows and takes (issue 9, R-DEP-1..8). Plain
 //! serialisable views; the rules are in the core (`opsdeck::deploy_gate`).
 
-use crate::model::Page;
 use chrono::{DateTime, Utc};
 use opsdeck::deploy_gate::{BlockingReason, ChecklistItem, Colour, DeployState, Environment};
 use serde::{Deserialize, Serialize};
@@ -303,8 +302,55 @@ pub struct BoardView {
     pub waiting_for_you: Vec<DeployRow>,
 }
 
-/// An environment's history, newest first.
-pub type DeployHistory = Page<DeployRow>;
+/// Which of an environment's deploys the history lists (issue 9 item 7).
+/// Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryFilter {
+    pub status: Option<DeployStatus>,
+    /// The version starts with this (`1.4` finds 1.4.0 and 1.4.12).
+    pub version: Option<String>,
+    /// The requester's user name, exactly.
+    pub requester: Option<String>,
+}
+
+/// Where a history page starts: keyset paging on the deploy id, so a page
+/// costs the same at the end of 100 000 deploys as at the start, and a
+/// deploy requested while someone pages does not shift the rows under them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistoryCursor {
+    /// The newest deploys.
+    Newest,
+    /// Deploys older than this id (the next page).
+    Before(i64),
+    /// Deploys newer than this id (the previous page).
+    After(i64),
+}
+
+/// A page of an environment's history, newest first, with the cursors of
+/// its neighbours (`None`: nothing there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployHistory {
+    pub rows: Vec<DeployRow>,
+    /// `Before(this)` gives the next, older page.
+    pub older_than: Option<i64>,
+    /// `After(this)` gives the previous, newer page.
+    pub newer_than: Option<i64>,
+}
+
+/// One line of a deploy's timeline: an audit entry about the deploy
+/// (trigger, ticks, votes, override, stages, steps' transitions, rollback).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who did it; `None` for opsdeck itself (the executor, a trigger).
+    pub actor: Option<String>,
+    /// The audit action, e.g. `deploy.vote`.
+    pub action: String,
+    /// The entry's recorded values, compact JSON, for the reader who wants
+    /// the detail.
+    pub detail: String,
+}
 
 /// Per-environment settings (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

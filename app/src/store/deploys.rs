@@ -11,10 +11,10 @@
 use super::audit::{self, Actor};
 use super::releases::{self, Freeze};
 use crate::model::deploys::{
-    BoardEnvironment, BoardView, ChecklistRow, ColourView, DeployRow, DeploySettingsView,
-    DeploySource, DeployStatus, DeployView, FreezeView, StageStatus, StageView, StepView, STAGES,
+    BoardEnvironment, BoardView, ChecklistRow, ColourView, DeployHistory, DeployRow,
+    DeploySettingsView, DeploySource, DeployStatus, DeployView, FreezeView, HistoryCursor,
+    HistoryFilter, StageStatus, StageView, StepView, TimelineEntry, STAGES,
 };
-use crate::model::Page;
 use crate::notify::Event;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -820,43 +820,124 @@ pub async fn view(
     }))
 }
 
-/// A page of an environment's deploys, newest first.
+/// A page of an environment's deploys, newest first, filtered, from a
+/// keyset cursor (issue 9 item 7). Each filter adds its condition only when
+/// set, so every combination is its own prepared statement with a plan made
+/// for it; the page walks `deploys_by_environment` from the cursor and stops
+/// after `per_page + 1` matches, however deep it is.
 pub async fn history(
     conn: &mut PgConnection,
     env: Environment,
-    page: u32,
+    filter: &HistoryFilter,
+    cursor: HistoryCursor,
     per_page: u32,
-) -> Result<Page<DeployRow>, sqlx::Error> {
-    let page = page.max(1);
-    let per_page = per_page.clamp(1, 200);
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM deploys WHERE environment = $1")
-        .bind(env.key())
-        .fetch_one(&mut *conn)
-        .await?;
-    // The page's ids first (an index-only scan of `deploys_by_environment`),
-    // then the columns of those rows only: with the columns in the same
-    // query, the approvers' subquery ran for every skipped row too (page 500
-    // of 25 000 deploys: ~90 ms, or 300 ms once its cost woke the JIT; now
-    // ~4 ms; README "Performance").
-    let rows = sqlx::query(&format!(
-        "SELECT {ROW_COLUMNS} FROM (SELECT id FROM deploys WHERE environment = $1 \
-         ORDER BY id DESC LIMIT $2 OFFSET $3) p JOIN deploys d ON d.id = p.id \
-         ORDER BY d.id DESC"
-    ))
-    .bind(env.key())
-    .bind(i64::from(per_page))
-    .bind(i64::from(page - 1) * i64::from(per_page))
-    .fetch_all(&mut *conn)
+) -> Result<DeployHistory, sqlx::Error> {
+    let per_page = i64::from(per_page.clamp(1, 200));
+    let version = filter.version.as_deref().filter(|v| !v.is_empty());
+    let requester = filter.requester.as_deref().filter(|r| !r.is_empty());
+    // Placeholders are numbered in the order the values are bound below.
+    let mut conditions = vec!["environment = $1".to_string()];
+    let mut next = 2;
+    let mut placeholder = || {
+        next += 1;
+        format!("${}", next - 1)
+    };
+    if filter.status.is_some() {
+        conditions.push(format!("state = {}", placeholder()));
+    }
+    if version.is_some() {
+        conditions.push(format!("starts_with(version, {})", placeholder()));
+    }
+    if requester.is_some() {
+        conditions.push(format!("requested_by = {}", placeholder()));
+    }
+    let (cursor_id, newer_first) = match cursor {
+        HistoryCursor::Newest => (None, true),
+        HistoryCursor::Before(id) => {
+            conditions.push(format!("id < {}", placeholder()));
+            (Some(id), true)
+        }
+        HistoryCursor::After(id) => {
+            conditions.push(format!("id > {}", placeholder()));
+            (Some(id), false)
+        }
+    };
+    let limit = placeholder();
+    // The page's ids first (an index scan from the cursor), then the columns
+    // of those rows only: with the columns in the same query, the approvers'
+    // subquery ran for every row the scan passed over.
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM (SELECT id FROM deploys WHERE {} ORDER BY id {} LIMIT {limit}) p \
+         JOIN deploys d ON d.id = p.id ORDER BY d.id DESC",
+        conditions.join(" AND "),
+        if newer_first { "DESC" } else { "ASC" },
+    );
+    let mut q = sqlx::query(&sql).bind(env.key());
+    if let Some(status) = filter.status {
+        q = q.bind(status.as_str());
+    }
+    if let Some(version) = version {
+        q = q.bind(version);
+    }
+    if let Some(requester) = requester {
+        q = q.bind(requester);
+    }
+    if let Some(id) = cursor_id {
+        q = q.bind(id);
+    }
+    let mut rows = q
+        .bind(per_page + 1)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(deploy_row)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > per_page;
+    if more {
+        // One row past the page in the walking direction: walking newest
+        // first it is the last row, oldest first (an `After` page) the first.
+        if newer_first {
+            rows.pop();
+        } else {
+            rows.remove(0);
+        }
+    }
+    let (first, last) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id));
+    let (older_than, newer_than) = match cursor {
+        HistoryCursor::Newest => (last.filter(|_| more), None),
+        HistoryCursor::Before(_) => (last.filter(|_| more), first),
+        HistoryCursor::After(_) => (last, first.filter(|_| more)),
+    };
+    Ok(DeployHistory {
+        rows,
+        older_than,
+        newer_than,
+    })
+}
+
+/// A deploy's timeline: every audit entry about it, oldest first (at most
+/// 1 000: a deploy's life is a few dozen entries).
+pub async fn timeline(conn: &mut PgConnection, id: i64) -> Result<Vec<TimelineEntry>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, at, actor, action, COALESCE(after, before)::TEXT AS detail \
+         FROM audit_log WHERE target = $1 ORDER BY at, id LIMIT 1000",
+    )
+    .bind(format!("deploy:{id}"))
+    .fetch_all(conn)
     .await?
     .iter()
-    .map(deploy_row)
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Page {
-        rows,
-        page,
-        per_page,
-        total,
+    .map(|r| {
+        Ok(TimelineEntry {
+            id: r.try_get("id")?,
+            at: r.try_get("at")?,
+            actor: r.try_get("actor")?,
+            action: r.try_get("action")?,
+            detail: r
+                .try_get::<Option<String>, _>("detail")?
+                .unwrap_or_default(),
+        })
     })
+    .collect()
 }
 
 /// Page `page` (from 1) of a step's output in pieces of 4 000 characters,
@@ -898,55 +979,99 @@ pub async fn board(
             .await?
             .map(|f| f.version)
     };
+    // A fixed number of queries whatever the number of environments or
+    // deploys (issue 9's benchmark: the board with 100 000 deploys): the
+    // environments with their settings and newest started machine, their
+    // colours, and their running / queued / last deploys.
+    let per_env = sqlx::query(&format!(
+        "SELECT {SETTINGS_COLUMNS}, e.deployed_version, e.deployed_commit, \
+                e.live_colour AS row_live_colour, e.health AS row_health, m.machine \
+         FROM deploy_settings s \
+         LEFT JOIN environments e ON e.key = s.environment \
+         LEFT JOIN LATERAL (SELECT machine FROM deploys WHERE environment = s.environment \
+                            AND started_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1) m ON TRUE"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let stored = sqlx::query(
+        "SELECT environment, colour, version, commit_sha, health, checked_at FROM environment_colours",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let listed = sqlx::query(&format!(
+        "WITH envs AS (SELECT environment AS env FROM deploy_settings), \
+         ids AS ( \
+           SELECT 'running' AS kind, r.id FROM envs, LATERAL (SELECT id FROM deploys \
+             WHERE environment = envs.env AND state IN \
+             ('deploying_idle', 'health_checking', 'switching', 'observing', 'rolling_back') \
+             ORDER BY id LIMIT 1) r \
+           UNION ALL \
+           SELECT 'queued', id FROM deploys WHERE state = 'ready' AND start_requested_at IS NOT NULL \
+           UNION ALL \
+           SELECT 'last', l.id FROM envs, LATERAL (SELECT id FROM deploys \
+             WHERE environment = envs.env AND state IN ('done', 'failed', 'rolled_back', 'interrupted') \
+             ORDER BY id DESC LIMIT 1) l) \
+         SELECT ids.kind, {ROW_COLUMNS} FROM ids JOIN deploys d ON d.id = ids.id \
+         ORDER BY d.start_requested_at, d.id"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
     let mut environments = Vec::new();
     for env in Environment::ALL {
-        let s = settings(&mut *conn, env).await?;
-        let live = live_colour(&mut *conn, env).await?;
-        let fallback = sqlx::query(
-            "SELECT deployed_version, deployed_commit, live_colour, health FROM environments WHERE key = $1",
-        )
-        .bind(env.key())
-        .fetch_optional(&mut *conn)
-        .await?;
-        let stored = sqlx::query(
-            "SELECT colour, version, commit_sha, health, checked_at FROM environment_colours \
-             WHERE environment = $1",
-        )
-        .bind(env.key())
-        .fetch_all(&mut *conn)
-        .await?;
+        let Some(r) = per_env
+            .iter()
+            .find(|r| r.try_get::<&str, _>("environment").ok() == Some(env.key()))
+        else {
+            // The migration seeds settings for all four environments.
+            return Err(sqlx::Error::RowNotFound);
+        };
+        let s = settings_of(r)?;
+        let row_colour = r
+            .try_get::<Option<String>, _>("row_live_colour")?
+            .as_deref()
+            .and_then(colour_of);
+        // Where traffic is: as `live_colour` reads it, from the rows above.
+        let live = match machine_of(r.try_get("machine")?)? {
+            Some(m) => m.live_colour(),
+            None => Some(row_colour.unwrap_or(Colour::Blue)),
+        };
         let mut colours = Vec::new();
         for colour in [Colour::Blue, Colour::Green] {
-            let row = stored
-                .iter()
-                .find(|r| r.try_get::<&str, _>("colour").ok() == Some(colour_str(colour)));
+            let row = stored.iter().find(|c| {
+                c.try_get::<&str, _>("environment").ok() == Some(env.key())
+                    && c.try_get::<&str, _>("colour").ok() == Some(colour_str(colour))
+            });
             let view = match row {
-                Some(r) => ColourView {
+                Some(c) => ColourView {
                     colour,
-                    version: r.try_get("version")?,
-                    commit_sha: r.try_get("commit_sha")?,
-                    health: r.try_get("health")?,
-                    checked_at: r.try_get("checked_at")?,
+                    version: c.try_get("version")?,
+                    commit_sha: c.try_get("commit_sha")?,
+                    health: c.try_get("health")?,
+                    checked_at: c.try_get("checked_at")?,
                     live: live == Some(colour),
                 },
                 // Before any deploy ran, the environment row says what the
                 // live colour runs; the idle one is unknown.
                 None => {
-                    let row_colour = fallback
-                        .as_ref()
-                        .and_then(|f| f.try_get::<Option<String>, _>("live_colour").ok())
-                        .flatten()
-                        .as_deref()
-                        .and_then(colour_of)
-                        .unwrap_or(Colour::Blue);
-                    let f = fallback.as_ref().filter(|_| row_colour == colour);
+                    let on_row = row_colour.unwrap_or(Colour::Blue) == colour;
                     ColourView {
                         colour,
-                        version: f.and_then(|f| f.try_get("deployed_version").ok()).flatten(),
-                        commit_sha: f.and_then(|f| f.try_get("deployed_commit").ok()).flatten(),
-                        health: f
-                            .and_then(|f| f.try_get::<String, _>("health").ok())
-                            .unwrap_or_else(|| "unknown".into()),
+                        version: if on_row {
+                            r.try_get("deployed_version")?
+                        } else {
+                            None
+                        },
+                        commit_sha: if on_row {
+                            r.try_get("deployed_commit")?
+                        } else {
+                            None
+                        },
+                        health: if on_row {
+                            r.try_get::<Option<String>, _>("row_health")?
+                                .unwrap_or_else(|| "unknown".into())
+                        } else {
+                            "unknown".into()
+                        },
                         checked_at: None,
                         live: live == Some(colour),
                     }
@@ -954,40 +1079,25 @@ pub async fn board(
             };
             colours.push(view);
         }
-        let running = sqlx::query(&format!(
-            "SELECT {ROW_COLUMNS} FROM deploys d WHERE d.environment = $1 AND d.state IN \
-             ('deploying_idle', 'health_checking', 'switching', 'observing', 'rolling_back') \
-             ORDER BY d.id LIMIT 1"
-        ))
-        .bind(env.key())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| deploy_row(&r))
-        .transpose()?;
-        let mut queued = sqlx::query(&format!(
-            "SELECT {ROW_COLUMNS} FROM deploys d WHERE d.environment = $1 AND d.state = 'ready' \
-             AND d.start_requested_at IS NOT NULL ORDER BY d.start_requested_at, d.id"
-        ))
-        .bind(env.key())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(deploy_row)
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let of_kind = |kind: &str| {
+            listed
+                .iter()
+                .filter(|d| {
+                    d.try_get::<&str, _>("kind").ok() == Some(kind)
+                        && d.try_get::<&str, _>("environment").ok() == Some(env.key())
+                })
+                .map(deploy_row)
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        };
+        let running = of_kind("running")?.into_iter().next();
+        // Already in start order (the query's ORDER BY).
+        let mut queued = of_kind("queued")?;
         let active = match running {
             Some(r) => Some(r),
             None if !queued.is_empty() => Some(queued.remove(0)),
             None => None,
         };
-        let last = sqlx::query(&format!(
-            "SELECT {ROW_COLUMNS} FROM deploys d WHERE d.environment = $1 AND d.state IN \
-             ('done', 'failed', 'rolled_back', 'interrupted') ORDER BY d.id DESC LIMIT 1"
-        ))
-        .bind(env.key())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| deploy_row(&r))
-        .transpose()?;
+        let last = of_kind("last")?.into_iter().next();
         environments.push(BoardEnvironment {
             environment: env,
             live_colour: live,

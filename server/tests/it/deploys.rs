@@ -845,7 +845,7 @@ async fn the_board_lists_four_environments_and_what_waits_for_each_approver_r_de
         )
         .await;
     let page: opsdeck_app::model::deploys::DeployHistory = res.json().await.unwrap();
-    assert_eq!(page.total, 1);
+    assert_eq!(page.rows.len(), 1);
     assert_eq!(page.rows[0].approvers, vec!["bob"]);
     assert_eq!(page.rows[0].commit_sha, "4be07d1");
 }
@@ -1119,4 +1119,156 @@ async fn deploy_pressed_starts_from_the_colour_live_then_r_dep_7(pool: PgPool) {
     assert_eq!(previous, "green");
     assert_eq!(machine.state, DeployState::Ready);
     assert_eq!(machine.candidate(), Colour::Blue);
+}
+
+/// Issue 9 item 7: the history filters by status, version prefix and
+/// requester, pages by keyset (older / newer cursors that round-trip), and
+/// refuses bad filters with a named field.
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn history_filters_and_pages_by_keyset_r_dep_1(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    people(&pool).await;
+    let now = Utc::now();
+    // 120 Staging deploys: versions 1.<i>.0, alternately by alice and rm;
+    // every third one rolled back.
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        let mut d = new_deploy(
+            Environment::Staging,
+            if i % 2 == 0 { "alice" } else { "rm" },
+            None,
+        );
+        d.version = format!("1.{i}.0");
+        let (id, _) = create(&pool, &d, now).await;
+        if i % 3 == 0 {
+            sqlx::query("UPDATE deploys SET state = 'rolled_back' WHERE id = $1")
+                .bind(id)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    // One in another environment, which no Staging page lists.
+    create(
+        &pool,
+        &new_deploy(Environment::Production, "alice", None),
+        now,
+    )
+    .await;
+    let vic = app.signed_in("vic").await;
+    let history = |params: Vec<(&'static str, String)>| {
+        let (app, vic) = (&app, &vic);
+        async move {
+            let mut form: Vec<(&str, &str)> = vec![("environment", "staging")];
+            form.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+            let res = app.rpc(vic, "/rpc/deploys/history", &form).await;
+            assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+            res.json::<opsdeck_app::model::deploys::DeployHistory>()
+                .await
+                .unwrap()
+        }
+    };
+    let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+
+    // Walk the whole history older and older: 50, 50, 20, no overlap.
+    let first = history(vec![]).await;
+    assert_eq!(
+        first.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        newest_first[..50]
+    );
+    assert_eq!(first.newer_than, None);
+    let older = first.older_than.expect("a second page");
+    let second = history(vec![("before", older.to_string())]).await;
+    assert_eq!(
+        second.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        newest_first[50..100]
+    );
+    let third = history(vec![("before", second.older_than.unwrap().to_string())]).await;
+    assert_eq!(
+        third.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        newest_first[100..]
+    );
+    assert_eq!(third.older_than, None, "the last page has nothing older");
+    // …and back: the newer cursor of the last page gives the second page.
+    let back = history(vec![("after", third.newer_than.unwrap().to_string())]).await;
+    assert_eq!(back.rows, second.rows);
+    let back = history(vec![("after", back.newer_than.unwrap().to_string())]).await;
+    assert_eq!(back.rows, first.rows);
+    assert_eq!(back.newer_than, None, "the newest page has nothing newer");
+
+    // Filters: status, version prefix, requester, together.
+    let rolled = history(vec![("status", "rolled_back".into())]).await;
+    assert_eq!(rolled.rows.len(), 40);
+    assert!(rolled
+        .rows
+        .iter()
+        .all(|r| r.status == DeployStatus::RolledBack));
+    let v = history(vec![("version", "1.1".into())]).await;
+    // 1.1.0 and 1.10.0 … 1.19.0, and 1.100.0 … 1.119.0.
+    assert_eq!(v.rows.len(), 1 + 10 + 20);
+    assert!(v.rows.iter().all(|r| r.version.starts_with("1.1")));
+    let both = history(vec![
+        ("requester", "rm".into()),
+        ("status", "rolled_back".into()),
+    ])
+    .await;
+    assert_eq!(both.rows.len(), 20);
+    assert!(both
+        .rows
+        .iter()
+        .all(|r| r.requested_by == "rm" && r.status == DeployStatus::RolledBack));
+    let none = history(vec![("requester", "nobody".into())]).await;
+    assert!(none.rows.is_empty() && none.older_than.is_none() && none.newer_than.is_none());
+
+    // Bad filters name their field.
+    for (field, value) in [
+        ("status", "exploded".to_string()),
+        ("version", "9".repeat(101)),
+    ] {
+        let res = app
+            .rpc(
+                &vic,
+                "/rpc/deploys/history",
+                &[("environment", "staging"), (field, &value)],
+            )
+            .await;
+        let (status, err) = app_error(res).await;
+        assert_eq!(status, 422, "{field}");
+        assert!(
+            matches!(err, AppError::Validation(ref f) if f[0].field == field),
+            "{err:?}"
+        );
+    }
+}
+
+/// Issue 9 item 7: a deploy's timeline lists its audit entries (request,
+/// ticks, vote) oldest first, with who; an unknown deploy is a 404.
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn a_deploy_timeline_lists_its_audit_entries_in_order_r_dep_1(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    people(&pool).await;
+    let rm = app.signed_in("rm").await;
+    let id = request(&app, &rm, "production", "2.0.0").await;
+    tick_all(&pool, id, Utc::now()).await;
+    let bob = app.signed_in("bob").await;
+    let res = app
+        .rpc(&bob, "/rpc/deploys/approve", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .rpc(&rm, "/rpc/deploys/timeline", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(res.status(), 200);
+    let entries: Vec<opsdeck_app::model::deploys::TimelineEntry> = res.json().await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions[0], "deploy.request");
+    assert_eq!(actions.iter().filter(|a| **a == "deploy.tick").count(), 6);
+    assert_eq!(*actions.last().unwrap(), "deploy.vote");
+    assert_eq!(entries.last().unwrap().actor.as_deref(), Some("bob"));
+    assert!(entries.windows(2).all(|w| w[0].at <= w[1].at));
+    let res = app
+        .rpc(&rm, "/rpc/deploys/timeline", &[("id", "999999")])
+        .await;
+    assert_eq!(res.status(), 404);
 }

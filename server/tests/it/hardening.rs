@@ -473,9 +473,14 @@ async fn loading_assets_does_not_restart_the_idle_timer_r_auth_1(pool: PgPool) {
     let site = std::env::temp_dir().join(format!("opsdeck-idle-{}", rand::random::<u64>()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/opsdeck.css"), "body{}").unwrap();
+    // Touched at most once a second here (60 s by default), so the test
+    // sees the server function restart the timer after 1.1 s.
     let app = spawn_with(
         pool.clone(),
-        &[("LEPTOS_SITE_ROOT", &site.to_string_lossy())],
+        &[
+            ("LEPTOS_SITE_ROOT", &site.to_string_lossy()),
+            ("OPSDECK_SESSION_TOUCH_SECS", "1"),
+        ],
     )
     .await;
     create_user(&pool, "alice", &[Role::Viewer]).await;
@@ -653,4 +658,34 @@ async fn guesses_spread_over_many_addresses_hit_a_ceiling_r_auth_5(pool: PgPool)
         login_from(&app, loopback(5000), "oncall", &password_of("oncall")).await,
         429
     );
+}
+
+/// Decision 0021: a signed-in session is written back at most once per
+/// touch interval (60 s by default), not on every request; the requests in
+/// between read it and leave its row alone.
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn busy_sessions_are_not_written_on_every_request_r_auth_1(pool: PgPool) {
+    let app = spawn(pool.clone()).await;
+    create_user(&pool, "alice", &[Role::Viewer]).await;
+    let c = browser();
+    let res = app.login(&c, "alice", &password_of("alice")).await;
+    let id = session_id_of(&res);
+    let expiry = || async {
+        let at: chrono::DateTime<chrono::Utc> =
+            sqlx::query_scalar("SELECT expiry_date FROM tower_sessions.session WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        at
+    };
+    let before = expiry().await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..3 {
+        let res = app.rpc(&c, "/rpc/auth/load_shell", &[]).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers().get("set-cookie").is_none(), "nothing saved, no new cookie");
+    }
+    assert_eq!(app.whoami(&c).await.as_deref(), Some("alice"), "still signed in");
+    assert_eq!(expiry().await, before, "read, not written");
 }

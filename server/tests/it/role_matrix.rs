@@ -302,6 +302,28 @@ const MATRIX: &[(&str, Who, Args)] = &[
         &[("month", "2030-03")],
     ),
     ("/rpc/releases/feed", Who::SignedIn, &[]),
+    (
+        "/rpc/sla/month",
+        Who::SignedIn,
+        &[("environment", "production")],
+    ),
+    ("/rpc/sla/months", Who::SignedIn, &[]),
+    (
+        "/rpc/sla/classify",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("environment", "production"),
+            ("starts_at", "x"),
+            ("ends_at", "x"),
+            ("reason", "force_majeure"),
+            ("note", ""),
+        ],
+    ),
+    (
+        "/rpc/sla/unclassify",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999")],
+    ),
     ("/rpc/backups/page", Who::SignedIn, &[]),
     ("/rpc/backups/card", Who::SignedIn, &[]),
     ("/rpc/backups/run", Who::SignedIn, &[("id", "999999")]),
@@ -414,6 +436,65 @@ const MATRIX: &[(&str, Who, Args)] = &[
         Who::Roles(&[Role::Operator]),
         &[("id", "999999")],
     ),
+    // Alerts (R-MON-3, R-MON-4): everyone reads, operators change.
+    ("/rpc/alerts/page", Who::SignedIn, &[]),
+    (
+        "/rpc/alerts/history",
+        Who::SignedIn,
+        &[("rule_id", "999999"), ("page", "1")],
+    ),
+    ("/rpc/alerts/export", Who::SignedIn, &[]),
+    ("/rpc/alerts/silences", Who::SignedIn, &[]),
+    (
+        "/rpc/alerts/create",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("name", "bad name"),
+            ("condition", "x"),
+            ("duration", "5m"),
+            ("severity", "critical"),
+        ],
+    ),
+    (
+        "/rpc/alerts/update",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("id", "999999"),
+            ("name", "Matrix"),
+            ("condition", "cpu_usage > 1"),
+            ("duration", "5m"),
+            ("severity", "info"),
+        ],
+    ),
+    (
+        "/rpc/alerts/set_enabled",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999"), ("enabled", "false")],
+    ),
+    (
+        "/rpc/alerts/import",
+        Who::Roles(&[Role::Operator]),
+        &[("yaml", "rules: []")],
+    ),
+    (
+        "/rpc/alerts/acknowledge",
+        Who::Roles(&[Role::Operator]),
+        &[
+            ("rule_id", "999999"),
+            ("environment", "production"),
+            ("comment", "matrix"),
+        ],
+    ),
+    (
+        "/rpc/alerts/create_silence",
+        Who::Roles(&[Role::Operator]),
+        &[("ends_at", "")],
+    ),
+    (
+        "/rpc/alerts/delete_silence",
+        Who::Roles(&[Role::Operator]),
+        &[("id", "999999")],
+    ),
     ("/rpc/deploys/board", Who::SignedIn, &[]),
     (
         "/rpc/deploys/history",
@@ -421,6 +502,7 @@ const MATRIX: &[(&str, Who, Args)] = &[
         &[("environment", "production")],
     ),
     ("/rpc/deploys/get", Who::SignedIn, &[("id", "999999")]),
+    ("/rpc/deploys/timeline", Who::SignedIn, &[("id", "999999")]),
     (
         "/rpc/deploys/step_output",
         Who::SignedIn,

@@ -7,11 +7,9 @@ use super::msg::DepMsg as M;
 use super::{colour_text, dt, env_label, short_commit, DeployLine};
 use crate::api::deploys::{load_deploy_board, load_deploy_history, RequestDeploy};
 use crate::components::error_box::{error_text, ErrorBox};
-use crate::components::layout::use_shell;
-use crate::components::pager::Pager;
+use crate::components::layout::{urlencode, use_shell};
 use crate::i18n::{fill, Msg};
-use crate::model::deploys::{BoardEnvironment, BoardView, DeployRow};
-use crate::model::Page;
+use crate::model::deploys::{BoardEnvironment, BoardView, DeployHistory, DeployStatus};
 use crate::role::{Access, Role};
 use crate::{tr, use_lang};
 use chrono_tz::Tz;
@@ -26,29 +24,37 @@ const REQUESTERS: Access = Access::AnyOf(&[Role::Approver, Role::Operator, Role:
 #[component]
 pub fn DeploysPage() -> impl IntoView {
     let query = use_query_map();
-    let history_env = Memo::new(move |_| {
+    let history_query = Memo::new(move |_| {
         query.with(|q| {
-            q.get("env")
-                .and_then(|e| e.parse::<Environment>().ok())
-                .map(|e| {
-                    let page = q
-                        .get("page")
-                        .and_then(|p| p.parse::<u32>().ok())
-                        .unwrap_or(1)
-                        .max(1);
-                    (e, page)
-                })
+            let env = q.get("env").and_then(|e| e.parse::<Environment>().ok())?;
+            let text = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+            let id = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+            Some(HistoryQuery {
+                env,
+                status: text("status"),
+                version: text("version"),
+                requester: text("requester"),
+                before: id("before"),
+                after: id("after"),
+            })
         })
     });
     let version = RwSignal::new(0u32);
     let board = Resource::new(move || version.get(), |_| load_deploy_board());
     let history = Resource::new(
-        move || (history_env.get(), version.get()),
+        move || (history_query.get(), version.get()),
         |(h, _)| async move {
             match h {
-                Some((env, page)) => load_deploy_history(env.key().to_string(), page)
-                    .await
-                    .map(|p| Some((env, p))),
+                Some(h) => load_deploy_history(
+                    h.env.key().to_string(),
+                    h.status.clone(),
+                    h.version.clone(),
+                    h.requester.clone(),
+                    h.before,
+                    h.after,
+                )
+                .await
+                .map(|p| Some((h, p))),
                 None => Ok(None),
             }
         },
@@ -89,7 +95,7 @@ pub fn DeploysPage() -> impl IntoView {
                     match history.await {
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                         Ok(None) => ().into_any(),
-                        Ok(Some((env, page))) => view! { <History env=env page=page tz=tz/> }.into_any(),
+                        Ok(Some((h, page))) => view! { <History h=h page=page tz=tz/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -283,13 +289,50 @@ fn RequestForm(request: ServerAction<RequestDeploy>) -> impl IntoView {
     }
 }
 
+/// The history's query string: environment, filters and keyset cursor.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct HistoryQuery {
+    env: Environment,
+    status: String,
+    version: String,
+    requester: String,
+    before: Option<i64>,
+    after: Option<i64>,
+}
+
+impl HistoryQuery {
+    /// The link of the same filters from another cursor.
+    fn href(&self, cursor: Option<(&str, i64)>) -> String {
+        let mut url = format!("/deploys?env={}", self.env.key());
+        for (k, v) in [
+            ("status", &self.status),
+            ("version", &self.version),
+            ("requester", &self.requester),
+        ] {
+            if !v.is_empty() {
+                url.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        if let Some((k, id)) = cursor {
+            url.push_str(&format!("&{k}={id}"));
+        }
+        url.push_str("#history");
+        url
+    }
+}
+
 #[component]
-fn History(env: Environment, page: Page<DeployRow>, tz: Tz) -> impl IntoView {
+fn History(h: HistoryQuery, page: DeployHistory, tz: Tz) -> impl IntoView {
     let lang = use_lang();
-    let key = env.key();
-    let (current, count) = (page.page, page.page_count());
+    let env = h.env;
+    let filtered = !(h.status.is_empty() && h.version.is_empty() && h.requester.is_empty());
     let body = if page.rows.is_empty() {
-        view! { <p class="empty-state" data-testid="history-empty">{M::NoDeploys.text(lang)}</p> }
+        let text = if filtered {
+            M::NoMatchingDeploys
+        } else {
+            M::NoDeploys
+        };
+        view! { <p class="empty-state" data-testid="history-empty">{text.text(lang)}</p> }
             .into_any()
     } else {
         let rows = page
@@ -322,14 +365,49 @@ fn History(env: Environment, page: Page<DeployRow>, tz: Tz) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            <Pager page=current page_count=count href_for=move |n| format!("/deploys?env={key}&page={n}#history")/>
         }
         .into_any()
     };
+    // Keyset paging: "newer" and "older" rather than page numbers, so a
+    // deploy requested meanwhile does not shift the rows (issue 9 item 7).
+    let newest = (h.before.is_some() || h.after.is_some())
+        .then(|| view! { <a class="button" href=h.href(None) data-testid="history-newest">{M::Newest.text(lang)}</a> });
+    let newer = page.newer_than.map(|id| {
+        view! { <a class="button" href=h.href(Some(("after", id))) data-testid="history-newer">"← " {M::Newer.text(lang)}</a> }
+    });
+    let older = page.older_than.map(|id| {
+        view! { <a class="button" href=h.href(Some(("before", id))) data-testid="history-older">{M::Older.text(lang)} " →"</a> }
+    });
+    let statuses = DeployStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let word = super::status_look(s).2;
+            view! { <option value=s.as_str() selected=h.status == s.as_str()>{word.text(lang)}</option> }
+        })
+        .collect_view();
     view! {
         <section class="card" id="history" data-testid="history-section">
             <h2>{fill(M::HistoryOf.text(lang), &[("env", env_label(env, lang))])}</h2>
+            // A plain GET form: the filters live in the link, so a filtered
+            // history can be bookmarked and shared, and works without wasm.
+            <form method="get" action="/deploys" class="filters" data-testid="history-filters">
+                <input type="hidden" name="env" value=env.key()/>
+                <label>{M::ColStatus.text(lang)}
+                    <select name="status" data-testid="filter-status">
+                        <option value="">{M::AnyStatus.text(lang)}</option>
+                        {statuses}
+                    </select>
+                </label>
+                <label>{M::ColVersion.text(lang)}
+                    <input name="version" value=h.version.clone() maxlength="100" placeholder="1.4" data-testid="filter-version"/>
+                </label>
+                <label>{M::Requester.text(lang)}
+                    <input name="requester" value=h.requester.clone() maxlength="100" data-testid="filter-requester"/>
+                </label>
+                <button type="submit" data-testid="filter-apply">{M::Filter.text(lang)}</button>
+            </form>
             {body}
+            <nav class="pager" aria-label="pagination">{newest}{newer}{older}</nav>
         </section>
     }
 }

@@ -11,15 +11,15 @@ use super::{
     colour_text, dt, env_label, short_commit, stage_label, stage_look, status_badge, step_label,
 };
 use crate::api::deploys::{
-    approve_deploy, load_deploy, load_step_output, override_freeze, rollback_deploy, start_deploy,
-    tick_checklist, untick_checklist,
+    approve_deploy, load_deploy, load_deploy_timeline, load_step_output, override_freeze,
+    rollback_deploy, start_deploy, tick_checklist, untick_checklist,
 };
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::use_shell;
 use crate::error::AppError;
 use crate::i18n::{fill, Lang, Msg};
-use crate::model::deploys::{DeployStatus, DeployView, StepView};
+use crate::model::deploys::{DeployStatus, DeployView, StepView, TimelineEntry};
 use crate::role::{Access, Role};
 use crate::{tr, use_lang};
 use chrono_tz::Tz;
@@ -78,6 +78,17 @@ pub fn DeployPage() -> impl IntoView {
         |(id, _)| async move {
             match id {
                 Some(id) => load_deploy(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    // Its own single call (a lazy route renders twice on the server: a
+    // resource must not wait on another before calling the server).
+    let timeline = Resource::new(
+        move || (id.get(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_deploy_timeline(id).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -150,7 +161,63 @@ pub fn DeployPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let state = match shell { Some(s) => s.await.ok(), None => None };
+                    let tz = crate::time::zone(&state.as_ref().map(|s| s.time_zone.clone()).unwrap_or_default());
+                    // A missing deploy already shows its error above.
+                    timeline.await.ok().map(|entries| view! { <Timeline entries=entries tz=tz/> })
+                })}
+            </Transition>
         </div>
+    }
+}
+
+/// Everything recorded about the deploy, oldest first: the audit entries
+/// of its trigger, ticks, votes, override, stages, steps and rollback
+/// (issue 9 item 7).
+#[component]
+fn Timeline(entries: Vec<TimelineEntry>, tz: Tz) -> impl IntoView {
+    let lang = use_lang();
+    let body = if entries.is_empty() {
+        view! { <p class="empty-state">{M::NoTimeline.text(lang)}</p> }.into_any()
+    } else {
+        let rows = entries
+            .into_iter()
+            .map(|e| {
+                let who = e
+                    .actor
+                    .unwrap_or_else(|| M::ByOpsdeck.text(lang).to_string());
+                view! {
+                    <tr data-testid="timeline-row" data-action=e.action.clone()>
+                        <td>{crate::time::format(e.at, tz)}</td>
+                        <td>{who}</td>
+                        <td><code>{e.action.clone()}</code></td>
+                        <td class="detail"><code>{e.detail}</code></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table data-testid="timeline">
+                    <thead><tr>
+                        <th scope="col">{M::ColWhen.text(lang)}</th>
+                        <th scope="col">{M::ColWho.text(lang)}</th>
+                        <th scope="col">{M::ColWhat.text(lang)}</th>
+                        <th scope="col"></th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" data-testid="timeline-section">
+            <h2>{M::Timeline.text(lang)}</h2>
+            {body}
+        </section>
     }
 }
 
