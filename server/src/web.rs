@@ -238,7 +238,12 @@ async fn sign_in_redirect(
             .flatten(),
         _ => None,
     };
-    if user.is_some() {
+    if let Some(user) = user {
+        // The page's own checks (its shell and every server function it
+        // calls while rendering) reuse this user instead of loading it again.
+        let mut req = req;
+        req.extensions_mut()
+            .insert(opsdeck_app::auth::guard::CheckedUser(user));
         return next.run(req).await;
     }
     let wanted = req

@@ -44,13 +44,29 @@ where
     result
 }
 
+/// The signed-in user the server's page middleware already loaded and
+/// checked for this request (a request extension): a page rendered on the
+/// server calls several server functions, and each would load the same
+/// user again.
+#[derive(Debug, Clone)]
+pub struct CheckedUser(pub CurrentUser);
+
 /// Loads the user behind the current session and checks `access`.
 pub async fn check(access: Access) -> Result<Call, AppError> {
     let ctx = server_ctx()?;
     let session = super::session::current().await?;
-    let user = match super::session::user_of(&session, ctx.session_max_secs, ctx.session_touch_secs).await? {
-        Some((uid, epoch)) => crate::store::users::current(&ctx.pool, uid, epoch).await?,
-        None => None,
+    let checked = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<CheckedUser>().map(|c| c.0.clone()));
+    let user = match checked {
+        Some(user) => Some(user),
+        None => {
+            match super::session::user_of(&session, ctx.session_max_secs, ctx.session_touch_secs)
+                .await?
+            {
+                Some((uid, epoch)) => crate::store::users::current(&ctx.pool, uid, epoch).await?,
+                None => None,
+            }
+        }
     };
     let roles = user.as_ref().map(|u| u.roles.as_slice());
     if !access.allows(roles) {
