@@ -114,7 +114,12 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx.clone()),
+            move || {
+                provide_context(ctx.clone());
+                // Per request: the page's read-only server functions run
+                // once however often the router builds the page's view.
+                provide_context(opsdeck_app::auth::guard::RenderMemo::default());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<

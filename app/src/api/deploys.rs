@@ -14,7 +14,7 @@ use crate::model::deploys::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::guard::rpc,
+    auth::guard::{rpc, rpc_read},
     error::FieldError,
     i18n::Msg,
     role::{Access, Role},
@@ -105,19 +105,23 @@ pub fn commit_ok(s: &str) -> bool {
 /// and queued deploys, and for an approver the deploys waiting for their vote.
 #[server(prefix = "/rpc", endpoint = "deploys/board")]
 pub async fn load_deploy_board() -> Result<BoardView, AppError> {
-    rpc(Access::SignedIn, |call| async move {
-        let user = call.user()?;
-        let approver = user.can(APPROVER);
-        let mut conn = call.ctx.pool.acquire().await?;
-        Ok(store::board(
-            &mut conn,
-            Some(&user.username),
-            approver,
-            call.ctx.time_zone,
-            chrono::Utc::now(),
-        )
-        .await?)
-    })
+    rpc_read(
+        "deploys/board".into(),
+        Access::SignedIn,
+        |call| async move {
+            let user = call.user()?;
+            let approver = user.can(APPROVER);
+            let mut conn = call.ctx.pool.acquire().await?;
+            Ok(store::board(
+                &mut conn,
+                Some(&user.username),
+                approver,
+                call.ctx.time_zone,
+                chrono::Utc::now(),
+            )
+            .await?)
+        },
+    )
     .await
 }
 
@@ -134,7 +138,10 @@ pub async fn load_deploy_history(
     #[server(default)] after: Option<i64>,
 ) -> Result<DeployHistory, AppError> {
     use crate::model::deploys::{DeployStatus, HistoryCursor, HistoryFilter};
-    rpc(Access::SignedIn, |call| async move {
+    let key = format!(
+        "deploys/history {environment:?} {status:?} {version:?} {requester:?} {before:?} {after:?}"
+    );
+    rpc_read(key, Access::SignedIn, |call| async move {
         let env = self::environment(&environment)?;
         let status = match status.trim() {
             "" => None,
@@ -169,25 +176,33 @@ pub async fn load_deploy_history(
 /// A deploy's timeline: its audit entries, oldest first (issue 9 item 7).
 #[server(prefix = "/rpc", endpoint = "deploys/timeline")]
 pub async fn load_deploy_timeline(id: i64) -> Result<Vec<TimelineEntry>, AppError> {
-    rpc(Access::SignedIn, |call| async move {
-        let mut conn = call.ctx.pool.acquire().await?;
-        if store::row(&mut conn, id).await?.is_none() {
-            return Err(AppError::NotFound);
-        }
-        Ok(store::timeline(&mut conn, id).await?)
-    })
+    rpc_read(
+        format!("deploys/timeline {id}"),
+        Access::SignedIn,
+        |call| async move {
+            let mut conn = call.ctx.pool.acquire().await?;
+            if store::row(&mut conn, id).await?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            Ok(store::timeline(&mut conn, id).await?)
+        },
+    )
     .await
 }
 
 /// One deploy with its gate, stages, checklist, votes, freeze and steps.
 #[server(prefix = "/rpc", endpoint = "deploys/get")]
 pub async fn load_deploy(id: i64) -> Result<DeployView, AppError> {
-    rpc(Access::SignedIn, |call| async move {
-        let mut conn = call.ctx.pool.acquire().await?;
-        store::view(&mut conn, id, call.ctx.time_zone, chrono::Utc::now())
-            .await?
-            .ok_or(AppError::NotFound)
-    })
+    rpc_read(
+        format!("deploys/get {id}"),
+        Access::SignedIn,
+        |call| async move {
+            let mut conn = call.ctx.pool.acquire().await?;
+            store::view(&mut conn, id, call.ctx.time_zone, chrono::Utc::now())
+                .await?
+                .ok_or(AppError::NotFound)
+        },
+    )
     .await
 }
 

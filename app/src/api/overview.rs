@@ -3,30 +3,34 @@
 use crate::error::AppError;
 use crate::model::{EnvironmentRow, OverviewSummary};
 #[cfg(feature = "ssr")]
-use crate::{auth::guard::rpc, role::Access};
+use crate::{auth::guard::rpc_read, role::Access};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "overview/environments")]
 pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
-    rpc(Access::SignedIn, |call| async move {
-        let pool = &call.ctx.pool;
-        let mut rows = crate::store::environments::list(pool).await?;
-        // The release freeze applies to Production deploys (R-DEP-6): show it there.
-        let policy = crate::store::releases::settings(pool).await?.calendar;
-        let freeze = crate::store::releases::active_freeze(
-            pool,
-            call.ctx.time_zone,
-            &policy,
-            chrono::Utc::now(),
-        )
-        .await?;
-        if let Some(f) = freeze {
-            for r in rows.iter_mut().filter(|r| r.name == "Production") {
-                r.code_freeze = Some(f.version.clone());
+    rpc_read(
+        "overview/environments".into(),
+        Access::SignedIn,
+        |call| async move {
+            let pool = &call.ctx.pool;
+            let mut rows = crate::store::environments::list(pool).await?;
+            // The release freeze applies to Production deploys (R-DEP-6): show it there.
+            let policy = crate::store::releases::settings(pool).await?.calendar;
+            let freeze = crate::store::releases::active_freeze(
+                pool,
+                call.ctx.time_zone,
+                &policy,
+                chrono::Utc::now(),
+            )
+            .await?;
+            if let Some(f) = freeze {
+                for r in rows.iter_mut().filter(|r| r.name == "Production") {
+                    r.code_freeze = Some(f.version.clone());
+                }
             }
-        }
-        Ok(rows)
-    })
+            Ok(rows)
+        },
+    )
     .await
 }
 
@@ -36,78 +40,85 @@ pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
 pub async fn load_overview_summary() -> Result<OverviewSummary, AppError> {
     use chrono::Datelike;
     use opsdeck::sla::{allowed_downtime_for_month, SlaPolicy};
-    rpc(Access::SignedIn, |call| async move {
-        let now = chrono::Utc::now();
-        let tz = call.ctx.time_zone;
-        let settings = crate::store::maintenance_windows::settings(&call.ctx.pool, tz).await?;
-        let announce = i32::try_from(settings.policy.announce_days_before).unwrap_or(7);
-        let next = crate::store::maintenance_windows::list(
-            &call.ctx.pool,
-            now - chrono::TimeDelta::days(1),
-            now + chrono::TimeDelta::days(400),
-            announce,
-        )
-        .await?
-        .into_iter()
-        .find(|w| w.status == "planned" && w.ends_at > now);
-        // Before the scheduler's first pass there are no rows yet: show the policy's window.
-        let fallback = || {
-            opsdeck::maintenance_window::next_window_after(&settings.policy, now)
-                .map(|w| (w.interval.start, w.interval.end, w.announce_at))
-        };
-        let (window, announce_at, announced_at) = match &next {
-            Some(w) => (
-                Some((w.starts_at, w.ends_at)),
-                Some(w.announce_at),
-                w.announced_at,
-            ),
-            None => match fallback() {
-                Some((s, e, a)) => (Some((s, e)), Some(a), None),
-                None => (None, None, None),
-            },
-        };
-        let sla = SlaPolicy::default();
-        let local = now.with_timezone(&tz);
-        // Planned maintenance is excluded from the SLA (R-SLA-2) from the one
-        // source the cap counts and the calendar shows; the budget is computed
-        // on the minutes that remain (decision 0110).
-        let month = opsdeck::sla::local_month(tz, local.year(), local.month());
-        let exclusions = match month {
-            Some(m) => {
-                crate::store::maintenance_windows::intervals(&call.ctx.pool, m.start, m.end, None)
-                    .await?
-                    .into_iter()
-                    .map(|interval| opsdeck::sla::Exclusion {
-                        interval,
-                        reason: opsdeck::sla::ExclusionReason::PlannedMaintenance,
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        Ok(OverviewSummary {
-            now,
-            next_maintenance: window,
-            announce_at,
-            announced_at,
-            sla_target_percent: f64::from(sla.target_ppm) / 10_000.0,
-            allowed_downtime_minutes: allowed_downtime_for_month(
-                &sla,
-                tz,
-                local.year(),
-                local.month(),
-                &exclusions,
+    rpc_read(
+        "overview/summary".into(),
+        Access::SignedIn,
+        |call| async move {
+            let now = chrono::Utc::now();
+            let tz = call.ctx.time_zone;
+            let settings = crate::store::maintenance_windows::settings(&call.ctx.pool, tz).await?;
+            let announce = i32::try_from(settings.policy.announce_days_before).unwrap_or(7);
+            let next = crate::store::maintenance_windows::list(
+                &call.ctx.pool,
+                now - chrono::TimeDelta::days(1),
+                now + chrono::TimeDelta::days(400),
+                announce,
             )
-            .map(|d| d.minutes()),
-        })
-    })
+            .await?
+            .into_iter()
+            .find(|w| w.status == "planned" && w.ends_at > now);
+            // Before the scheduler's first pass there are no rows yet: show the policy's window.
+            let fallback = || {
+                opsdeck::maintenance_window::next_window_after(&settings.policy, now)
+                    .map(|w| (w.interval.start, w.interval.end, w.announce_at))
+            };
+            let (window, announce_at, announced_at) = match &next {
+                Some(w) => (
+                    Some((w.starts_at, w.ends_at)),
+                    Some(w.announce_at),
+                    w.announced_at,
+                ),
+                None => match fallback() {
+                    Some((s, e, a)) => (Some((s, e)), Some(a), None),
+                    None => (None, None, None),
+                },
+            };
+            let sla = SlaPolicy::default();
+            let local = now.with_timezone(&tz);
+            // Planned maintenance is excluded from the SLA (R-SLA-2) from the one
+            // source the cap counts and the calendar shows; the budget is computed
+            // on the minutes that remain (decision 0110).
+            let month = opsdeck::sla::local_month(tz, local.year(), local.month());
+            let exclusions = match month {
+                Some(m) => crate::store::maintenance_windows::intervals(
+                    &call.ctx.pool,
+                    m.start,
+                    m.end,
+                    None,
+                )
+                .await?
+                .into_iter()
+                .map(|interval| opsdeck::sla::Exclusion {
+                    interval,
+                    reason: opsdeck::sla::ExclusionReason::PlannedMaintenance,
+                })
+                .collect(),
+                None => Vec::new(),
+            };
+            Ok(OverviewSummary {
+                now,
+                next_maintenance: window,
+                announce_at,
+                announced_at,
+                sla_target_percent: f64::from(sla.target_ppm) / 10_000.0,
+                allowed_downtime_minutes: allowed_downtime_for_month(
+                    &sla,
+                    tz,
+                    local.year(),
+                    local.month(),
+                    &exclusions,
+                )
+                .map(|d| d.minutes()),
+            })
+        },
+    )
     .await
 }
 
 /// This month's budget status (R-UI-1, R-COST-1): spend, forecast, alerts.
 #[server(prefix = "/rpc", endpoint = "overview/budget")]
 pub async fn load_budget_card() -> Result<crate::api::costs::view::BudgetCard, AppError> {
-    rpc(Access::SignedIn, |call| async move {
+    rpc_read("overview/budget".into(), Access::SignedIn, |call| async move {
         crate::api::costs::budget_card(&call.ctx.pool, call.ctx.time_zone).await
     })
     .await

@@ -51,6 +51,49 @@ where
 #[derive(Debug, Clone)]
 pub struct CheckedUser(pub CurrentUser);
 
+/// What read-only server functions answered during one server render, by
+/// function and arguments. The router builds a page's view twice while
+/// rendering it on the server (the first build is dropped), and each build
+/// starts the page's resources: without this, every query of a page ran
+/// twice. Provided per page request by the server; absent elsewhere.
+#[derive(Clone, Default)]
+pub struct RenderMemo(
+    std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+        >,
+    >,
+);
+
+/// `rpc` for a read-only server function: within one server render the
+/// same `key` (the endpoint and its arguments) runs once and every caller
+/// gets its answer. Outside a render (a browser's call) it is `rpc`.
+pub async fn rpc_read<T, F, Fut>(key: String, access: Access, body: F) -> Result<T, AppError>
+where
+    T: Clone + Send + Sync + 'static,
+    F: FnOnce(Call) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    type Cell<T> = tokio::sync::OnceCell<Result<T, AppError>>;
+    let Some(memo) = leptos::prelude::use_context::<RenderMemo>() else {
+        return rpc(access, body).await;
+    };
+    let cell = {
+        let mut map = memo
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.entry(key)
+            .or_insert_with(|| std::sync::Arc::new(Cell::<T>::new()))
+            .clone()
+    };
+    match cell.downcast::<Cell<T>>() {
+        Ok(cell) => cell.get_or_init(|| rpc(access, body)).await.clone(),
+        // The same key with another answer type: a naming slip, not a reason to fail.
+        Err(_) => rpc(access, body).await,
+    }
+}
+
 /// Loads the user behind the current session and checks `access`.
 pub async fn check(access: Access) -> Result<Call, AppError> {
     let ctx = server_ctx()?;
