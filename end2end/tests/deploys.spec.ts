@@ -104,6 +104,46 @@ test("approvals, checklist, freeze override, deploy to done and one-click rollba
   await open(viewer, deployUrl);
   await expect(viewer.getByTestId("deploy-title")).toContainText(version);
   await expect(viewer.locator("main button")).toHaveCount(0);
+  // The deploy's timeline (issue 9 item 7): request, ticks, votes, override,
+  // steps and the rollback, with who.
+  const timeline = viewer.getByTestId("timeline");
+  await expect(timeline.locator("tr[data-action='deploy.request']")).toHaveCount(1);
+  await expect(timeline.locator("tr[data-action='deploy.tick']")).toHaveCount(6);
+  await expect(timeline.locator("tr[data-action='deploy.freeze_override']")).toHaveCount(1);
+  await expect(timeline.locator("tr[data-action='deploy.rollback_request']")).toContainText("approver");
+  // The history, filtered by this deploy's version, lists it alone.
+  await open(viewer, "/deploys?env=production");
+  await viewer.getByTestId("filter-version").fill(version);
+  await viewer.getByTestId("filter-status").selectOption("rolled_back");
+  await viewer.getByTestId("filter-apply").click();
+  await expect(viewer).toHaveURL(/status=rolled_back/);
+  await expect(viewer.getByTestId("history-row")).toHaveCount(1);
+  await expect(viewer.getByTestId("history-row")).toHaveAttribute("data-deploy-id", deployUrl.split("/").pop() ?? "");
   expect(viewerErrors).toEqual([]);
   await viewerContext.close();
+});
+
+test("an admin changes an environment's deploy settings; history pages older and newer", async ({ page }) => {
+  const errors = watchConsole(page);
+  await login(page, "admin", ADMIN_PASSWORD);
+  await open(page, "/deploys/settings");
+  const staging = page.getByTestId("settings-staging");
+  await staging.locator("summary").click();
+  await staging.locator("input[name=observe_seconds]").fill("45");
+  await staging.getByRole("button").click();
+  await expect(page.getByRole("status").first()).toBeVisible();
+  await open(page, "/deploys/settings");
+  await page.getByTestId("settings-staging").locator("summary").click();
+  await expect(page.getByTestId("settings-staging").locator("input[name=observe_seconds]")).toHaveValue("45");
+  await expect(page.getByTestId("trigger-settings")).toBeVisible();
+
+  // Keyset paging over the demo's months of Production deploys.
+  await open(page, "/deploys?env=production");
+  const first = await page.getByTestId("history-row").first().getAttribute("data-deploy-id");
+  await page.getByTestId("history-older").click();
+  await expect(page).toHaveURL(/before=\d+/);
+  await expect(page.getByTestId("history-row").first()).not.toHaveAttribute("data-deploy-id", first ?? "");
+  await page.getByTestId("history-newer").click();
+  await expect(page.getByTestId("history-row").first()).toHaveAttribute("data-deploy-id", first ?? "");
+  expect(errors).toEqual([]);
 });

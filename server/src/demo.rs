@@ -2,10 +2,16 @@
 //! user per role. Loaded by `opsdeck-server seed-demo` (the run command's demo
 //! step), never by migrations. Running it again changes nothing.
 
+mod alerts;
 mod backups;
 mod costs;
+pub mod deploy_history;
 mod deploys;
 mod releases;
+
+/// Past deploys in the demo: 120 per environment, five hours apart (about
+/// three months), so the history pages and filters have something to show.
+const DEMO_PAST_DEPLOYS: i64 = 480;
 
 use opsdeck_app::role::Role;
 use opsdeck_app::store::audit::{self, Actor};
@@ -116,6 +122,12 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
     costs::seed(pool).await?;
     backups::seed(pool).await?;
     releases::seed(pool).await?;
+    // Months of finished deploys first, so the demo's own (newer) deploys
+    // keep the higher ids the board and the history order by.
+    deploy_history::seed(pool, DEMO_PAST_DEPLOYS, 300)
+        .await
+        .map_err(sqlx::Error::Protocol)?;
     deploys::seed(pool).await?;
+    alerts::seed(pool).await?;
     Ok(created)
 }

@@ -1272,3 +1272,47 @@ async fn a_deploy_timeline_lists_its_audit_entries_in_order_r_dep_1(pool: PgPool
         .await;
     assert_eq!(res.status(), 404);
 }
+
+/// Issue 9 item 8: the demo has months of past deploys in every
+/// environment (some rolled back), older than its own, so the board's last
+/// deploy is still the demo's own and the history pages; seeding again
+/// adds none.
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_demo_has_months_of_history_behind_its_own_deploys_r_dep_1(pool: PgPool) {
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deploys WHERE environment = 'production'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let production = count().await;
+    assert!(production > 100, "{production}");
+    let span: f64 = sqlx::query_scalar(
+        "SELECT (extract(epoch FROM max(requested_at) - min(requested_at)) / 86400)::FLOAT8 FROM deploys",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(span > 60.0, "a few months: {span} days");
+    let rolled_back: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM deploys WHERE state = 'rolled_back'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(rolled_back > 4, "{rolled_back}");
+    let mut conn = pool.acquire().await.unwrap();
+    let board = store::board(&mut conn, None, false, TZ, Utc::now()).await.unwrap();
+    let last = board
+        .environments
+        .iter()
+        .find(|e| e.environment == Environment::Production)
+        .and_then(|e| e.last.clone())
+        .unwrap();
+    assert!(
+        Utc::now() - last.requested_at < TimeDelta::days(41),
+        "the demo's own deploy is the last one: {last:?}"
+    );
+    opsdeck_server::demo::seed(&pool).await.unwrap();
+    assert_eq!(count().await, production, "seeding again adds nothing");
+}
