@@ -131,7 +131,7 @@ test("an admin changes an environment's deploy settings; history pages older and
   await staging.locator("summary").click();
   await staging.locator("input[name=observe_seconds]").fill("45");
   await staging.getByRole("button").click();
-  await expect(page.getByRole("status").first()).toBeVisible();
+  await expect(page.getByTestId("settings-result")).toHaveClass(/alert-ok/);
   await open(page, "/deploys/settings");
   await page.getByTestId("settings-staging").locator("summary").click();
   await expect(page.getByTestId("settings-staging").locator("input[name=observe_seconds]")).toHaveValue("45");
