@@ -4,11 +4,19 @@
 pub mod condition;
 pub mod duration;
 pub mod evaluator;
+pub mod import;
+pub mod metric;
+pub mod silence;
 pub mod yaml;
 
 pub use condition::{AlertCondition, Comparator, ConditionError, Unit};
 pub use duration::{AlertDuration, DurationError, DurationUnit};
-pub use evaluator::{evaluate, AlertState, EvalError, Observation, Step, Transition};
+pub use evaluator::{
+    evaluate, evaluate_in, next_observation, AlertState, EvalError, Observation, Step, Transition,
+};
+pub use import::{import_alert_rules, ImportProblem, ImportProblemKind};
+pub use metric::{burn_windows, check_unit, holds_in, threshold_base, MetricUnit, UnitError};
+pub use silence::{Recurrence, SilenceError, SilenceSchedule};
 pub use yaml::{
     parse_alert_rules, write_alert_rules, write_document, AlertRulesDocument, YamlError,
     YamlErrorKind,

@@ -4,6 +4,7 @@
 //! the browser tests can name them.
 
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -13,7 +14,9 @@ pub mod deploys;
 pub mod incidents;
 pub mod maintenance;
 pub mod maintenance_windows;
+pub mod monitoring;
 pub mod notifications;
 pub mod overview;
 pub mod releases;
+pub mod sla;
 pub mod tokens;

@@ -100,6 +100,7 @@ messages! { pub enum Msg {
     NavOverview => "Overview", "概要";
     NavDeploys => "Deploys", "デプロイ";
     NavReleases => "Releases", "リリース";
+    NavMonitoring => "Monitoring", "監視";
     NavSla => "SLA", "SLA";
     NavAlerts => "Alerts", "アラート";
     NavBackups => "Backups", "バックアップ";
@@ -321,6 +322,14 @@ messages! { pub enum Msg {
     ErrSpan => "Enter a span like 7d, 4w, 12m or 5y.", "7d、4w、12m、5y のような期間を入力してください。";
     ErrDatabaseUrl => "Enter a postgres:// URL, or leave it empty for opsdeck's own database.", "postgres:// の URL を入力するか、opsdeck 自身のデータベースを使う場合は空欄にしてください。";
     ErrEndBeforeStart => "The end is before the start.", "終了が開始より前になっています。";
+    // Monitoring settings (issue 10 items 1, 3).
+    ErrProbeInterval => "Enter an interval from 1 000 to 3 600 000 ms (1 s to 1 h).", "間隔は 1000〜3600000 ms（1 秒〜1 時間）で入力してください。";
+    ErrProbeTimeout => "Enter a timeout from 100 to 60 000 ms, not longer than the interval.", "タイムアウトは 100〜60000 ms で、間隔以下にしてください。";
+    ErrRetentionOrder => "Rollups must be kept at least as long as the raw rows they sum.", "集計データは元データ以上の期間保持してください。";
+    ErrSlaEnvironment => "Choose an environment: local, development, staging or production.", "環境（local、development、staging、production）を選んでください。";
+    ErrSlaMonthRange => "Choose a month of the last five years, up to this month.", "過去 5 年以内、今月までの月を選んでください。";
+    ErrSlaNotAnOutage => "This is not one of the month's outages: reload the page and choose one from the list.", "この期間は当月の障害ではありません。ページを再読み込みして一覧から選んでください。";
+    ErrSlaAlreadyClassified => "This outage is already classified: remove that classification first.", "この障害は分類済みです。先にその分類を取り消してください。";
     ErrIncidentResolved => "This incident is resolved: its runbook can no longer change.", "このインシデントは解決済みのため、ランブックは変更できません。";
     ErrDeployFinal => "This deploy has already started or ended: this can no longer change.", "このデプロイはすでに開始または終了しているため、変更できません。";
     ErrDeployRunning => "This deploy is running: its checklist can no longer change.", "このデプロイは実行中のため、チェックリストは変更できません。";
@@ -335,6 +344,25 @@ messages! { pub enum Msg {
     ErrDeployCommit => "Enter a commit hash: up to 64 hexadecimal characters, or leave it empty.", "コミットハッシュ（64 文字以内の 16 進数）を入力するか、空欄にしてください。";
     ErrDeployDriverConfig => "The driver's configuration does not fit the driver: see the fields it needs.", "ドライバーの設定がドライバーの形式に合っていません。必要な項目を確認してください。";
     ErrDeployPolicyFloor => "Staging and Production always need the checklist, and Production at least one approval (R-DEP-4, R-DEP-5).", "ステージングと本番ではチェックリストが、本番では 1 人以上の承認が常に必要です (R-DEP-4, R-DEP-5)。";
+    // Alerts (R-MON-3, R-MON-4).
+    ErrAlertName => "Use 1–100 letters, digits, '_', '-' or '.'.", "1〜100 文字の英数字・「_」「-」「.」で入力してください。";
+    ErrAlertNameTaken => "Another rule already has this name.", "同じ名前のルールが既にあります。";
+    ErrAlertCondition => "Write a condition like error_rate > 5%: a metric, a comparison (>, >=, <, <=, ==, !=) and a number with an optional unit.", "error_rate > 5% のように、メトリクス・比較演算子 (>, >=, <, <=, ==, !=)・数値 (単位は省略可) で条件を書いてください。";
+    ErrAlertMetric => "Unknown metric: use one from the table of metrics.", "不明なメトリクスです。メトリクス一覧にあるものを使ってください。";
+    ErrAlertUnitPercent => "This metric is measured in %: write the threshold in % or as a bare number (meaning %).", "このメトリクスの単位は % です。閾値は % を付けるか、単位なし (% とみなします) で書いてください。";
+    ErrAlertUnitMs => "This metric is a time in ms: write the threshold in ms or s, or as a bare number (meaning ms).", "このメトリクスは ms 単位の時間です。閾値は ms か s を付けるか、単位なし (ms とみなします) で書いてください。";
+    ErrAlertUnitBare => "This metric has no unit: write the threshold as a bare number.", "このメトリクスには単位がありません。閾値は単位なしの数値で書いてください。";
+    ErrAlertDuration => "Write a duration like 30s, 5m, 1h or 1d.", "30s・5m・1h・1d のように期間を書いてください。";
+    ErrAlertChannel => "Unknown notification channel: use the channels set up under Admin → Channels.", "不明な通知チャネルです。管理 → チャネルにあるものを使ってください。";
+    ErrAlertGroup => "Unknown recipient group.", "不明な通知先グループです。";
+    ErrAlertYamlSyntax => "This is not valid YAML here.", "ここで YAML として読み取れません。";
+    ErrAlertYamlShape => "Expected the policy's format: `alerts:` followed by a list of rules.", "ポリシーの形式 (`alerts:` の下にルールのリスト) で書いてください。";
+    ErrAlertYamlKey => "Unknown key: a rule has name, condition, duration, severity and notify.", "不明なキーです。ルールのキーは name・condition・duration・severity・notify です。";
+    ErrAlertYamlType => "Expected text here (notify: a list of channel names).", "ここには文字列を書いてください (notify はチャネル名のリスト)。";
+    ErrAlertYamlTooLarge => "The file is too large (at most 256 KB).", "ファイルが大きすぎます (256 KB まで)。";
+    ErrAlertNotFiring => "Only a firing alert can be acknowledged.", "確認済みにできるのは発生中のアラートだけです。";
+    ErrAlertSilenceLength => "A monthly window lasts 1 to 1440 minutes.", "毎月の時間帯は 1〜1440 分で指定してください。";
+    ErrAlertSilenceEnded => "The end must be in the future.", "終了は未来の日時にしてください。";
 } }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
+pub mod charts;
+#[cfg(feature = "ssr")]
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -173,6 +175,7 @@ pub mod lazy {
         crate::pages::releases::calendar::CalendarPage
     );
     lazy_page!(BackupsRoute, crate::pages::backups::BackupsPage);
+    lazy_page!(AlertsRoute, crate::pages::alerts::AlertsPage);
     lazy_page!(DeploysRoute, crate::pages::deploys::DeploysPage);
     lazy_page!(DeployRoute, crate::pages::deploys::DeployPage);
     lazy_page!(
@@ -181,6 +184,8 @@ pub mod lazy {
     );
     lazy_page!(IncidentsRoute, crate::pages::incidents::IncidentsPage);
     lazy_page!(IncidentRoute, crate::pages::incidents::IncidentPage);
+    lazy_page!(MonitoringRoute, crate::pages::monitoring::MonitoringPage);
+    lazy_page!(SlaRoute, crate::pages::sla::SlaPage);
 }
 
 #[component]
@@ -208,8 +213,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("releases") view={leptos_router::Lazy::<lazy::ReleasesRoute>::new()}/>
                     <Route path=path!("releases/calendar") view={leptos_router::Lazy::<lazy::CalendarRoute>::new()}/>
                     <Route path=path!("releases/:id") view={leptos_router::Lazy::<lazy::ReleaseRoute>::new()}/>
-                    <Route path=path!("sla") view=pages::coming::SlaPage/>
-                    <Route path=path!("alerts") view=pages::coming::AlertsPage/>
+                    <Route path=path!("monitoring") view={leptos_router::Lazy::<lazy::MonitoringRoute>::new()}/>
+                    <Route path=path!("sla") view={leptos_router::Lazy::<lazy::SlaRoute>::new()}/>
+                    <Route path=path!("alerts") view={leptos_router::Lazy::<lazy::AlertsRoute>::new()}/>
                     <Route path=path!("backups") view={leptos_router::Lazy::<lazy::BackupsRoute>::new()}/>
                     <Route path=path!("incidents") view={leptos_router::Lazy::<lazy::IncidentsRoute>::new()}/>
                     <Route path=path!("incidents/:id") view={leptos_router::Lazy::<lazy::IncidentRoute>::new()}/>

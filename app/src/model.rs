@@ -1,12 +1,15 @@
 //! Data the server sends to the UI. Plain serialisable views, no behaviour.
 
+pub mod alerts;
 pub mod backups;
 pub mod deploys;
 pub mod incidents;
 pub mod maintenance;
 pub mod metrics;
+pub mod monitoring;
 pub mod probes;
 pub mod releases;
+pub mod sla;
 
 use crate::role::Role;
 use chrono::{DateTime, Utc};

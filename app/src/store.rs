@@ -4,6 +4,7 @@
 //! Functions that change something take a transaction and append the audit
 //! entry in it (R-AUTH-4), so a change and its record commit together.
 
+pub mod alerts;
 pub mod audit;
 pub mod backups;
 pub mod costs;
@@ -16,8 +17,10 @@ pub mod login_failures;
 pub mod maintenance;
 pub mod maintenance_windows;
 pub mod metrics;
+pub mod monitoring;
 pub mod notifications;
 pub mod probes;
 pub mod releases;
+pub mod sla;
 pub mod tokens;
 pub mod users;

@@ -7,6 +7,7 @@ mod backups;
 mod costs;
 pub mod deploy_history;
 mod deploys;
+pub mod monitoring;
 mod releases;
 
 /// Past deploys in the demo: 120 per environment, five hours apart (about
@@ -128,6 +129,8 @@ pub async fn seed(pool: &PgPool) -> Result<usize, sqlx::Error> {
         .await
         .map_err(sqlx::Error::Protocol)?;
     deploys::seed(pool).await?;
+    // Probe and metric history (issue 10 item 9) before the alerts, which read them.
+    monitoring::seed(pool).await?;
     alerts::seed(pool).await?;
     Ok(created)
 }

@@ -112,6 +112,19 @@ async fn serve(config: Config, pool: sqlx::PgPool) -> Result<(), Box<dyn std::er
         opsdeck_server::deploy_drivers::demo::global(),
         std::time::Duration::from_secs(1),
     );
+    // Monitoring retention (decision 0020): hourly batched purges of raw
+    // probes and samples (90 days) and rollups (5 years), settings in the DB.
+    opsdeck_server::workers::monitoring_retention::spawn(
+        pool.clone(),
+        std::time::Duration::from_secs(120),
+        std::time::Duration::from_secs(3600),
+    );
+    // Alert evaluator (R-MON-3, R-MON-4): every 10 s.
+    opsdeck_server::workers::alerts::spawn(
+        pool.clone(),
+        state.config.time_zone,
+        std::time::Duration::from_secs(10),
+    );
     let app = opsdeck_server::web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;

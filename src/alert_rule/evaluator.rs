@@ -14,7 +14,15 @@
 //!
 //! Each step also reports the [`Transition`] it made, so the caller stores
 //! transitions and notifies exactly once per firing.
+//!
+//! A worker that polls stored samples on a timer should not feed every poll
+//! in: [`next_observation`] turns "the newest sample, if any" into an
+//! observation with a **staleness window**, so a sample that is merely late
+//! (one missing scrape or minute) is no observation at all, and only data
+//! that stopped for longer than the window counts as missing — otherwise a
+//! single gap would resolve a firing alert and fire it again a moment later.
 
+use super::metric::{threshold_base, MetricUnit, UnitError};
 use super::AlertRule;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -108,10 +116,64 @@ pub enum EvalError {
     /// Rule duration does not fit in a time span.
     #[error("rule duration is too long")]
     DurationTooLong,
+    /// The threshold's unit does not fit the metric's.
+    #[error(transparent)]
+    Unit(#[from] UnitError),
 }
 
-/// One evaluation step (see module docs).
+/// One evaluation step (see module docs), samples compared in the
+/// condition's own base units ([`super::AlertCondition::holds`]).
 pub fn evaluate(rule: &AlertRule, state: AlertState, obs: Observation) -> Result<Step, EvalError> {
+    let threshold = rule.condition.threshold_base();
+    step_with(rule, state, obs, threshold)
+}
+
+/// One evaluation step for a metric measured in `unit`: a bare threshold is
+/// in the metric's unit (`disk_usage > 90` is 90 %), samples are in the
+/// metric's base units ([`super::metric`]); a threshold whose unit does not
+/// fit is an error, never a silent comparison.
+pub fn evaluate_in(
+    rule: &AlertRule,
+    unit: MetricUnit,
+    state: AlertState,
+    obs: Observation,
+) -> Result<Step, EvalError> {
+    let threshold = threshold_base(&rule.condition, unit)?;
+    step_with(rule, state, obs, threshold)
+}
+
+/// What a poll at `now` observes, given the newest stored sample
+/// (`latest`, time and value) and the time of the last observation already
+/// applied to the state (`last_observed`):
+///
+/// * a sample newer than the last observation → that sample;
+/// * nothing new, but the newest sample is at most `stale_after` old → `None`
+///   (the data is late, not gone: the state stays as it is);
+/// * no sample within `stale_after` of `now` → `Missing` at `now`, once
+///   (later polls find nothing newer than that and return `None`).
+pub fn next_observation(
+    latest: Option<(DateTime<Utc>, f64)>,
+    last_observed: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    stale_after: TimeDelta,
+) -> Option<Observation> {
+    let newer = |t: DateTime<Utc>| last_observed.is_none_or(|l| t > l);
+    match latest {
+        Some((at, value)) if newer(at) => Some(Observation::Sample { at, value }),
+        Some((at, _)) if now - at <= stale_after => None,
+        _ if newer(now) && last_observed.is_none_or(|l| now - l > stale_after) => {
+            Some(Observation::Missing { at: now })
+        }
+        _ => None,
+    }
+}
+
+fn step_with(
+    rule: &AlertRule,
+    state: AlertState,
+    obs: Observation,
+    threshold: f64,
+) -> Result<Step, EvalError> {
     let at = obs.at();
     let state_time = match state {
         AlertState::Inactive => None,
@@ -127,7 +189,9 @@ pub fn evaluate(rule: &AlertRule, state: AlertState, obs: Observation) -> Result
         .as_timedelta()
         .ok_or(EvalError::DurationTooLong)?;
     let holds = match obs {
-        Observation::Sample { value, .. } => rule.condition.holds(value),
+        Observation::Sample { value, .. } => {
+            !value.is_nan() && rule.condition.comparator().apply(value, threshold)
+        }
         Observation::Missing { .. } => false,
     };
     let step = |state, transition| Ok(Step { state, transition });
@@ -271,5 +335,83 @@ mod tests {
         assert_eq!(st.transition, Some(Transition::Fired));
         let e = evaluate(&rule, AlertState::Pending { since: t(5) }, s(1, 0.5));
         assert!(matches!(e, Err(EvalError::OutOfOrder { .. })));
+    }
+
+    #[test]
+    fn r_mon_3_evaluate_in_reads_a_bare_threshold_in_the_metrics_unit() {
+        use super::super::{AlertCondition, MetricUnit};
+        let mut rule = default_rules()[2].clone(); // disk_usage > 90% for 5m
+        rule.condition = AlertCondition::parse("disk_usage > 90").unwrap();
+        let st = evaluate_in(&rule, MetricUnit::Percent, AlertState::Inactive, s(0, 0.95)).unwrap();
+        assert_eq!(st.transition, Some(Transition::BecamePending));
+        // Without the unit the bare 90 would be compared with the ratio 0.95.
+        let st = evaluate(&rule, AlertState::Inactive, s(0, 0.95)).unwrap();
+        assert_eq!(st.transition, None);
+        rule.condition = AlertCondition::parse("disk_usage > 90ms").unwrap();
+        assert!(matches!(
+            evaluate_in(&rule, MetricUnit::Percent, AlertState::Inactive, s(0, 0.95)),
+            Err(EvalError::Unit(_))
+        ));
+    }
+
+    #[test]
+    fn r_mon_4_staleness_window_turns_late_data_into_no_observation() {
+        let stale = TimeDelta::minutes(3);
+        let secs = |m: i64, sec: i64| t(m) + TimeDelta::seconds(sec);
+        // A new sample is observed once.
+        assert_eq!(
+            next_observation(Some((t(1), 0.5)), Some(t(0)), secs(1, 10), stale),
+            Some(s(1, 0.5))
+        );
+        assert_eq!(
+            next_observation(Some((t(1), 0.5)), Some(t(1)), secs(1, 20), stale),
+            None
+        );
+        // Late but within the window: nothing happens.
+        assert_eq!(
+            next_observation(Some((t(1), 0.5)), Some(t(1)), t(4), stale),
+            None
+        );
+        // Gone for longer than the window: missing, once.
+        let missing = next_observation(Some((t(1), 0.5)), Some(t(1)), secs(4, 10), stale);
+        assert_eq!(missing, Some(Observation::Missing { at: secs(4, 10) }));
+        assert_eq!(
+            next_observation(Some((t(1), 0.5)), Some(secs(4, 10)), secs(4, 20), stale),
+            None
+        );
+        assert_eq!(
+            next_observation(None, None, t(0), stale),
+            Some(Observation::Missing { at: t(0) })
+        );
+    }
+
+    /// Polls every 10 s over samples that arrive once a minute, one of
+    /// which never comes: the alert fires once and does not resolve.
+    #[test]
+    fn r_mon_4_one_missing_sample_does_not_resolve_and_refire() {
+        let rule = &default_rules()[0]; // error_rate > 5% for 5m
+        let samples: Vec<(i64, f64)> = (0..12).filter(|m| *m != 7).map(|m| (m, 0.2)).collect();
+        let stale = TimeDelta::minutes(3);
+        let mut state = AlertState::Inactive;
+        let mut last = None;
+        let mut transitions = Vec::new();
+        for tick in 0..(12 * 6) {
+            let now = t(0) + TimeDelta::seconds(tick * 10);
+            let latest = samples
+                .iter()
+                .rfind(|(m, _)| t(*m) <= now)
+                .map(|(m, v)| (t(*m), *v));
+            if let Some(obs) = next_observation(latest, last, now, stale) {
+                let st = evaluate(rule, state, obs).unwrap();
+                state = st.state;
+                last = Some(obs.at());
+                transitions.extend(st.transition);
+            }
+        }
+        assert_eq!(
+            transitions,
+            vec![Transition::BecamePending, Transition::Fired]
+        );
+        assert!(matches!(state, AlertState::Firing { .. }));
     }
 }

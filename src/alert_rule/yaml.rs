@@ -25,6 +25,10 @@
 //! unknown, duplicate or missing keys, inconsistent indentation, invalid
 //! values (through the condition/duration/severity parsers), duplicate rule
 //! names. `alerts: []` (or a bare `alerts:`) is an empty list.
+//!
+//! Importing what people write (comments, quotes, flow lists) is
+//! [`super::import`]'s job (decision 0018); this module is the exact
+//! writer used for export, and the exact reader behind its round trips.
 
 use super::{valid_channel, valid_name, AlertCondition, AlertDuration, AlertRule, Severity};
 use serde::{Deserialize, Serialize};

@@ -93,10 +93,11 @@ pub fn Layout() -> impl IntoView {
 }
 
 /// Navigation entries: path, label, test id.
-const NAV: [(&str, Msg, &str); 11] = [
+const NAV: [(&str, Msg, &str); 12] = [
     ("/", Msg::NavOverview, "nav-overview"),
     ("/deploys", Msg::NavDeploys, "nav-deploys"),
     ("/releases", Msg::NavReleases, "nav-releases"),
+    ("/monitoring", Msg::NavMonitoring, "nav-monitoring"),
     ("/sla", Msg::NavSla, "nav-sla"),
     ("/alerts", Msg::NavAlerts, "nav-alerts"),
     ("/backups", Msg::NavBackups, "nav-backups"),

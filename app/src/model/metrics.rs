@@ -86,7 +86,9 @@ impl fmt::Display for IngestProblem {
             IngestProblem::NotATime => "must be an RFC 3339 time such as 2026-11-29T10:00:00Z",
             IngestProblem::NotAMinute => "must be at the start of a minute (seconds = 0)",
             IngestProblem::InTheFuture => "is more than 5 minutes in the future",
-            IngestProblem::TooOld => "is older than the 90-day retention",
+            IngestProblem::TooOld => {
+                "is older than the retention of raw samples (90 days unless an operator changed it)"
+            }
             IngestProblem::Duplicate => "repeats an earlier item of this batch",
             IngestProblem::WrongBuckets => "must be [25, 50, 100, 200, 300, 500, 1000, 2000, 5000]",
             IngestProblem::WrongBucketCount => {

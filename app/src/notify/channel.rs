@@ -166,6 +166,31 @@ pub fn incident(event: &Event, message_key: &str) -> (&'static str, String) {
         Event::IncidentResolved { incident_id, .. } => {
             ("resolve", format!("opsdeck-incident-{incident_id}"))
         }
+        // One PagerDuty incident per firing of a rule in an environment.
+        Event::AlertFiring {
+            rule_id,
+            environment,
+            started_at,
+            ..
+        } => (
+            "trigger",
+            format!(
+                "opsdeck-alert-{rule_id}-{environment}-{}",
+                started_at.timestamp()
+            ),
+        ),
+        Event::AlertResolved {
+            rule_id,
+            environment,
+            started_at,
+            ..
+        } => (
+            "resolve",
+            format!(
+                "opsdeck-alert-{rule_id}-{environment}-{}",
+                started_at.timestamp()
+            ),
+        ),
         _ => ("trigger", format!("opsdeck-{message_key}")),
     }
 }

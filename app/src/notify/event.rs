@@ -169,6 +169,36 @@ pub enum Event {
         version: String,
         reason: String,
     },
+    /// An alert rule fired in an environment (R-MON-4); once per firing.
+    AlertFiring {
+        rule_id: i64,
+        rule: String,
+        /// The environment's key (`production`).
+        environment: String,
+        /// `critical`, `warning` or `info`.
+        severity: String,
+        condition: String,
+        /// The sample that made it fire, with its unit (`7.2%`).
+        value: String,
+        /// When the condition started to hold, formatted in the configured zone.
+        since: String,
+        /// The same instant: it names this firing's PagerDuty incident.
+        started_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A firing alert resolved (R-MON-4); once per firing.
+    AlertResolved {
+        rule_id: i64,
+        rule: String,
+        environment: String,
+        severity: String,
+        condition: String,
+        /// When the firing that resolved started to hold (its PagerDuty incident).
+        started_at: chrono::DateTime<chrono::Utc>,
+        /// The last sample, with its unit; `None` when the data stopped.
+        value: Option<String>,
+        /// When, formatted in the configured zone.
+        resolved: String,
+    },
 }
 
 /// An event in one language, ready for a channel or the inbox.
@@ -199,6 +229,8 @@ impl Event {
             Event::DeployAwaitingApproval { .. } => "deploys.awaiting_approval",
             Event::DeployFailed { .. } => "deploys.failed",
             Event::DeployAutoRollback { .. } => "deploys.auto_rollback",
+            Event::AlertFiring { .. } => "alerts.firing",
+            Event::AlertResolved { .. } => "alerts.resolved",
         }
     }
 
@@ -229,6 +261,10 @@ impl Event {
             }
             Event::IncidentResolved { .. } => Severity::Info,
             Event::DeployAwaitingApproval { .. } => Severity::Info,
+            Event::AlertFiring { severity, .. } => {
+                Severity::parse(severity).unwrap_or(Severity::Critical)
+            }
+            Event::AlertResolved { .. } => Severity::Info,
             // Production's users are affected; elsewhere it is a team's problem.
             Event::DeployFailed { environment, .. }
             | Event::DeployAutoRollback { environment, .. } => {
@@ -648,6 +684,74 @@ impl Event {
                     )
                 }
             }
+            Event::AlertFiring {
+                rule,
+                environment,
+                severity,
+                condition,
+                value,
+                since,
+                ..
+            } => {
+                let env = environment
+                    .parse::<opsdeck::deploy_gate::Environment>()
+                    .ok();
+                if ja {
+                    let env = env.map_or(environment.as_str(), |e| e.label_ja());
+                    let sev = match severity.as_str() {
+                        "critical" => "重大",
+                        "warning" => "警告",
+                        _ => "情報",
+                    };
+                    (
+                        format!("アラート発生 [{sev}] {rule}: {env}"),
+                        format!("{env} で {rule} が発生しました。条件「{condition}」が {since} から成立しています（現在値 {value}）。"),
+                        "/alerts",
+                    )
+                } else {
+                    let env = env.map_or(environment.as_str(), |e| e.label_en());
+                    (
+                        format!("Alert firing [{severity}] {rule}: {env}"),
+                        format!("{rule} is firing on {env}: “{condition}” has held since {since} (value now {value})."),
+                        "/alerts",
+                    )
+                }
+            }
+            Event::AlertResolved {
+                rule,
+                environment,
+                condition,
+                value,
+                resolved,
+                ..
+            } => {
+                let env = environment
+                    .parse::<opsdeck::deploy_gate::Environment>()
+                    .ok();
+                if ja {
+                    let env = env.map_or(environment.as_str(), |e| e.label_ja());
+                    let value = value
+                        .as_ref()
+                        .map(|v| format!("現在値 {v}"))
+                        .unwrap_or_else(|| "データが途絶えました".into());
+                    (
+                        format!("アラート解消 {rule}: {env}"),
+                        format!("{env} の {rule} は {resolved} に解消しました（条件「{condition}」、{value}）。"),
+                        "/alerts",
+                    )
+                } else {
+                    let env = env.map_or(environment.as_str(), |e| e.label_en());
+                    let value = value
+                        .as_ref()
+                        .map(|v| format!("value now {v}"))
+                        .unwrap_or_else(|| "the data stopped".into());
+                    (
+                        format!("Alert resolved {rule}: {env}"),
+                        format!("{rule} on {env} resolved at {resolved} (“{condition}”, {value})."),
+                        "/alerts",
+                    )
+                }
+            }
         };
         // An incident's message opens that incident; a deploy's, that deploy.
         let link = match self {
@@ -767,6 +871,26 @@ mod tests {
                 environment: "production".into(),
                 version: "1.4.1".into(),
                 reason: "green unhealthy while observed".into(),
+            },
+            Event::AlertFiring {
+                rule_id: 1,
+                rule: "HighErrorRate".into(),
+                environment: "production".into(),
+                severity: "critical".into(),
+                condition: "error_rate > 5%".into(),
+                value: "7.2%".into(),
+                since: "2026-12-06 02:00 JST".into(),
+                started_at: chrono::Utc::now(),
+            },
+            Event::AlertResolved {
+                rule_id: 1,
+                rule: "HighErrorRate".into(),
+                environment: "production".into(),
+                severity: "critical".into(),
+                condition: "error_rate > 5%".into(),
+                started_at: chrono::Utc::now(),
+                value: None,
+                resolved: "2026-12-06 02:20 JST".into(),
             },
         ]
     }

@@ -8,6 +8,8 @@
 //! hourly rollup `request_hours` is kept by adding each minute's change (new
 //! minus replaced); batches of one (environment, source) are serialised by
 //! an advisory lock so two retries racing cannot both add the same minute.
+//! The samples' hourly rollup `metric_sample_hours` (decision 0020) is
+//! recomputed from the stored samples for the hours a batch touched.
 //!
 //! Not audited: samples are measurements, not changes anyone made; the audit
 //! log (R-AUTH-4) would drown in one entry per source per minute.
@@ -24,8 +26,10 @@ use std::collections::{BTreeMap, HashSet};
 
 /// Samples may be this far ahead of the server's clock (sources' clocks drift).
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
-/// How long metrics are kept; older data is refused rather than stored for
-/// the purge to delete.
+/// How long raw metrics are kept by default (the seeded
+/// `monitoring_settings.raw_retention_days`); older data is refused rather
+/// than stored for the purge to delete. The API passes the stored setting
+/// to [`parse_batch_within`].
 pub const RETENTION: Duration = Duration::days(90);
 /// At most this many problems are listed: a batch of 10 000 bad rows needs
 /// no answer of 10 000 lines to be fixed.
@@ -77,6 +81,7 @@ pub struct Batch {
 
 struct Checker {
     problems: Vec<IngestFieldProblem>,
+    retention: Duration,
 }
 
 impl Checker {
@@ -120,7 +125,7 @@ impl Checker {
             self.add(field, IngestProblem::InTheFuture);
             return None;
         }
-        if t < now - RETENTION {
+        if t < now - self.retention {
             self.add(field, IngestProblem::TooOld);
             return None;
         }
@@ -179,8 +184,19 @@ impl Checker {
 /// Every bad field is named (`samples[0].cpu_usage`,
 /// `requests[3].latency_buckets_ms`), up to 50 of them.
 pub fn parse_batch(body: &Value, now: DateTime<Utc>) -> Result<Batch, Vec<IngestFieldProblem>> {
+    parse_batch_within(body, now, RETENTION)
+}
+
+/// [`parse_batch`] with the raw retention as stored (decision 0020): times
+/// older than `now - retention` are refused (`too_old`).
+pub fn parse_batch_within(
+    body: &Value,
+    now: DateTime<Utc>,
+    retention: Duration,
+) -> Result<Batch, Vec<IngestFieldProblem>> {
     let mut c = Checker {
         problems: Vec::new(),
+        retention,
     };
     let Some(obj) = body.as_object() else {
         c.add("body", IngestProblem::NotAnObject);
@@ -461,12 +477,73 @@ struct Delta {
     counts: [i64; LATENCY_BUCKETS],
 }
 
+/// Recomputes the hourly rollup (`metric_sample_hours`, decision 0020) of
+/// the hours `samples` fall in from the stored samples, so a replaced
+/// sample is replaced in its hour too. Reads at most the hours' samples.
+async fn recompute_sample_hours(
+    conn: &mut PgConnection,
+    env: &str,
+    source: &str,
+    samples: &[Sample],
+) -> Result<(), sqlx::Error> {
+    let mut hours: Vec<DateTime<Utc>> = samples
+        .iter()
+        .map(|x| x.at.duration_trunc(Duration::hours(1)).unwrap_or(x.at))
+        .collect();
+    hours.sort();
+    hours.dedup();
+    sqlx::query(
+        "INSERT INTO metric_sample_hours (environment, source, hour, samples, \
+           cpu_n, cpu_sum, cpu_max, memory_n, memory_sum, memory_max, disk_n, disk_sum, disk_max, \
+           latency_n, latency_sum, latency_max, connections_n, connections_sum, connections_max) \
+         SELECT $1, $2, k.hour, count(*), \
+           count(cpu_usage), coalesce(sum(cpu_usage), 0), max(cpu_usage), \
+           count(memory_usage), coalesce(sum(memory_usage), 0), max(memory_usage), \
+           count(disk_usage), coalesce(sum(disk_usage), 0), max(disk_usage), \
+           count(network_latency_ms), coalesce(sum(network_latency_ms), 0), max(network_latency_ms), \
+           count(connections), coalesce(sum(connections), 0), max(connections) \
+         FROM UNNEST($3::timestamptz[]) AS k(hour) \
+         JOIN metric_samples m ON m.environment = $1 AND m.source = $2 \
+           AND m.at >= k.hour AND m.at < k.hour + interval '1 hour' \
+         GROUP BY k.hour \
+         ON CONFLICT (environment, hour, source) DO UPDATE SET \
+           samples = EXCLUDED.samples, \
+           cpu_n = EXCLUDED.cpu_n, cpu_sum = EXCLUDED.cpu_sum, cpu_max = EXCLUDED.cpu_max, \
+           memory_n = EXCLUDED.memory_n, memory_sum = EXCLUDED.memory_sum, memory_max = EXCLUDED.memory_max, \
+           disk_n = EXCLUDED.disk_n, disk_sum = EXCLUDED.disk_sum, disk_max = EXCLUDED.disk_max, \
+           latency_n = EXCLUDED.latency_n, latency_sum = EXCLUDED.latency_sum, latency_max = EXCLUDED.latency_max, \
+           connections_n = EXCLUDED.connections_n, connections_sum = EXCLUDED.connections_sum, \
+           connections_max = EXCLUDED.connections_max",
+    )
+    .bind(env)
+    .bind(source)
+    .bind(&hours)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Stores a checked batch in the caller's transaction: samples and minutes
 /// upserted (a re-sent key replaces), hours adjusted by the minutes' change.
 /// Nothing is visible until the caller commits.
 pub async fn ingest(conn: &mut PgConnection, batch: &Batch) -> Result<IngestOutcome, sqlx::Error> {
     let env = batch.environment.key();
     let source = batch.source.as_str();
+
+    if batch.samples.is_empty() && batch.requests.is_empty() {
+        return Ok(IngestOutcome {
+            samples: 0,
+            requests: 0,
+        });
+    }
+    // Serialises batches of this (environment, source): between reading
+    // the replaced minutes and adding the change to the hours, and between
+    // writing samples and recomputing their hours, no other batch may
+    // change them.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("metrics:{env}:{source}"))
+        .execute(&mut *conn)
+        .await?;
 
     if !batch.samples.is_empty() {
         let s = &batch.samples;
@@ -490,17 +567,11 @@ pub async fn ingest(conn: &mut PgConnection, batch: &Batch) -> Result<IngestOutc
         .bind(s.iter().map(|x| x.connections).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
+        recompute_sample_hours(conn, env, source, s).await?;
     }
 
     if !batch.requests.is_empty() {
         let r = &batch.requests;
-        // Serialises batches of this (environment, source): between reading
-        // the replaced minutes and adding the change to the hours, no other
-        // batch may replace them.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("metrics:{env}:{source}"))
-            .execute(&mut *conn)
-            .await?;
         let minutes: Vec<DateTime<Utc>> = r.iter().map(|x| x.minute).collect();
         let classes: Vec<&str> = r.iter().map(|x| x.class.as_str()).collect();
         let replaced: Vec<StoredMinute> = sqlx::query_as(

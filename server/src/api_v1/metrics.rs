@@ -105,7 +105,16 @@ pub async fn ingest(
             problem: IngestProblem::NotAnObject,
         }])
     })?;
-    let batch = store::parse_batch(&value, chrono::Utc::now()).map_err(MetricsApiError::Invalid)?;
+    // The raw retention as stored: a sample older than it would be purged within the hour.
+    let retention = opsdeck_app::store::monitoring::settings(&state.pool)
+        .await?
+        .raw_retention_days;
+    let batch = store::parse_batch_within(
+        &value,
+        chrono::Utc::now(),
+        chrono::Duration::days(i64::from(retention)),
+    )
+    .map_err(MetricsApiError::Invalid)?;
     let mut tx = state.pool.begin().await?;
     let outcome = store::ingest(&mut tx, &batch).await?;
     tx.commit().await?;

@@ -8,7 +8,9 @@
 //!
 //! At start the worker registers the deploys demo services (both colours of
 //! every environment that deploys with the demo driver) as targets: their
-//! ports are chosen at each start, so their URLs are refreshed then.
+//! ports are chosen at each start, so their URLs are refreshed then; the
+//! demo environments' public targets (from the demo data) follow the live
+//! colour.
 //! opsdeck's own `/health` is not a target.
 
 use crate::deploy_drivers::demo::DemoServices;
@@ -18,6 +20,7 @@ use opsdeck::deploy_gate::Colour;
 use opsdeck::health::{parse_health, CheckStatus, HealthIssue, HealthPolicy};
 use opsdeck_app::model::probes::{ProbeOutcome, ProbeTarget};
 use opsdeck_app::store::deploy_runs::colour_key;
+use opsdeck_app::store::monitoring;
 use opsdeck_app::store::probes as store;
 use serde_json::{Map, Value};
 use sqlx::PgPool;
@@ -25,8 +28,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-/// Most targets claimed in one pass; the rest are claimed by the next one.
+/// Targets claimed by one statement.
 pub const BATCH: i64 = 64;
+/// Most probes started by one pass; the rest are claimed by the next one.
+pub const MAX_PER_PASS: usize = 4096;
 /// Longest part of an answer's body read (a `/health` document is small).
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Largest `checks` document kept per probe; beyond it only statuses stay.
@@ -186,16 +191,28 @@ fn timeout_of(t: &ProbeTarget) -> Duration {
     Duration::from_millis(u64::try_from(t.timeout_ms).unwrap_or(5_000).max(1))
 }
 
-/// Claims the targets due at `now` and probes each in a task of its own,
-/// recording its outcome.
+/// Claims the targets due at `now` — batch after batch while whole batches
+/// come back, up to [`MAX_PER_PASS`] — and probes each in a task of its
+/// own, recording its outcome. (One batch a pass would cap the prober at
+/// 64 probes a second: 640 targets at the default 10 s interval.)
 pub async fn pass(
     pool: &PgPool,
     http: &reqwest::Client,
     now: DateTime<Utc>,
 ) -> Result<Vec<ProbeTask>, sqlx::Error> {
-    let due = store::claim_due(pool, now, BATCH).await?;
-    Ok(due
-        .into_iter()
+    let mut tasks = Vec::new();
+    loop {
+        let due = store::claim_due(pool, now, BATCH).await?;
+        let whole = due.len() as i64 >= BATCH;
+        tasks.extend(start_probes(pool, http, due));
+        if !whole || tasks.len() >= MAX_PER_PASS {
+            return Ok(tasks);
+        }
+    }
+}
+
+fn start_probes(pool: &PgPool, http: &reqwest::Client, due: Vec<ProbeTarget>) -> Vec<ProbeTask> {
+    due.into_iter()
         .map(|t| {
             let pool = pool.clone();
             let http = http.clone();
@@ -216,7 +233,7 @@ pub async fn pass(
             });
             ProbeTask { target_id, task }
         })
-        .collect())
+        .collect()
 }
 
 /// Registers both colours of the demo services of every environment that
@@ -257,6 +274,7 @@ pub fn spawn(pool: PgPool, services: Arc<DemoServices>, every: Duration) -> Join
     tokio::spawn(async move {
         let http = http_client();
         let mut registered = false;
+        let mut passes: u64 = 0;
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -270,6 +288,14 @@ pub fn spawn(pool: PgPool, services: Arc<DemoServices>, every: Duration) -> Join
                     Err(e) => tracing::warn!(error = %e, "demo probe targets not registered"),
                 }
             }
+            // The demo's public URLs follow the live colour (it moves with
+            // each switch); checked at start and then every 10 passes.
+            if registered && passes.is_multiple_of(10) {
+                if let Err(e) = monitoring::refresh_demo_public_urls(&pool).await {
+                    tracing::warn!(error = %e, "demo public probe URLs not refreshed");
+                }
+            }
+            passes = passes.wrapping_add(1);
             // The probes run on in their own tasks; the next tick claims
             // only targets that are due again.
             if let Err(e) = pass(&pool, &http, Utc::now()).await {

@@ -1281,10 +1281,12 @@ async fn a_deploy_timeline_lists_its_audit_entries_in_order_r_dep_1(pool: PgPool
 async fn the_demo_has_months_of_history_behind_its_own_deploys_r_dep_1(pool: PgPool) {
     opsdeck_server::demo::seed(&pool).await.unwrap();
     let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM deploys WHERE environment = 'production'")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM deploys WHERE environment = 'production'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
     };
     let production = count().await;
     assert!(production > 100, "{production}");
@@ -1302,7 +1304,9 @@ async fn the_demo_has_months_of_history_behind_its_own_deploys_r_dep_1(pool: PgP
             .unwrap();
     assert!(rolled_back > 4, "{rolled_back}");
     let mut conn = pool.acquire().await.unwrap();
-    let board = store::board(&mut conn, None, false, TZ, Utc::now()).await.unwrap();
+    let board = store::board(&mut conn, None, false, TZ, Utc::now())
+        .await
+        .unwrap();
     let last = board
         .environments
         .iter()

@@ -684,8 +684,15 @@ async fn busy_sessions_are_not_written_on_every_request_r_auth_1(pool: PgPool) {
     for _ in 0..3 {
         let res = app.rpc(&c, "/rpc/auth/load_shell", &[]).await;
         assert_eq!(res.status(), 200);
-        assert!(res.headers().get("set-cookie").is_none(), "nothing saved, no new cookie");
+        assert!(
+            res.headers().get("set-cookie").is_none(),
+            "nothing saved, no new cookie"
+        );
     }
-    assert_eq!(app.whoami(&c).await.as_deref(), Some("alice"), "still signed in");
+    assert_eq!(
+        app.whoami(&c).await.as_deref(),
+        Some("alice"),
+        "still signed in"
+    );
     assert_eq!(expiry().await, before, "read, not written");
 }

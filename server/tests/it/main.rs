@@ -4,12 +4,14 @@
 // Test helpers may panic on failure: that is how a test fails.
 #![allow(clippy::unwrap_used)]
 
+mod alerts;
 mod api_v1;
 mod audit;
 mod auth;
 mod backups;
 mod costs;
 mod demo_backups;
+mod demo_monitoring;
 mod deploy_api;
 mod deploy_crash;
 mod deploy_executor;
@@ -21,6 +23,8 @@ mod incidents;
 mod maintenance;
 mod maintenance_windows;
 mod metrics;
+mod monitoring_settings;
+mod monitoring_storage;
 mod notifications;
 mod overview;
 mod prober;
@@ -29,5 +33,6 @@ mod receivers;
 mod releases;
 mod role_matrix;
 mod route_matrix;
+mod sla;
 mod startup;
 mod support;
