@@ -8,7 +8,7 @@
 //! escapes `<`, `>`, `&` and quotes in text and attributes; still, callers
 //! should put only their own words (message tables, numbers) into labels.
 //!
-//! ```ignore
+//! ```text
 //! let svg = charts::render(&Chart {
 //!     x: TimeAxis::days(month_start, month_end, tz),
 //!     y: ValueAxis::new("%", percent).range(99.0, 100.0),
