@@ -180,10 +180,7 @@ messages! { pub enum Msg {
     HealthWarning => "warning", "警告";
     HealthCritical => "critical", "重大";
     HealthUnknown => "unknown", "不明";
-    ComingTitle => "Coming next", "準備中";
     ComingReleases => "A release calendar with freeze milestones, version proposals and release notes with live preview (R-REL-1..5).", "フリーズのマイルストーン付きリリースカレンダー、バージョン提案、プレビュー付きリリースノート (R-REL-1..5)。";
-    ComingSla => "Monthly availability excluding planned maintenance, error budget and burn-rate alerts, latency and error targets (R-SLA-1..5).", "計画メンテナンスを除いた月間稼働率、エラーバジェットとバーンレートアラート、レイテンシとエラー率の目標 (R-SLA-1..5)。";
-    ComingAlerts => "Alert rules in the policy's YAML format, pending → firing → resolved, silences and notification channels (R-MON-2..5).", "ポリシーの YAML 形式のアラートルール、pending → firing → resolved、サイレンスと通知チャネル (R-MON-2..5)。";
     MaintenanceTitle => "Maintenance", "メンテナンス";
     MaintenanceOnAnswer => "Maintenance mode is ON: the public API answers 503.", "メンテナンスモード中: 公開 API は 503 を返します。";
     MaintenanceOffAnswer => "Maintenance mode is off: the service is open.", "メンテナンスモードはオフです: サービスは公開中です。";

@@ -5,7 +5,6 @@ pub mod admin;
 pub mod alerts;
 pub mod audit;
 pub mod backups;
-pub mod coming;
 pub mod costs;
 pub mod deploys;
 pub mod incidents;

@@ -118,8 +118,8 @@ pub fn OverviewPage() -> impl IntoView {
             })}
         </Suspense>
         <div class="grid">
-            <section class="card"><h2>{tr(Msg::NavSla)}</h2><p class="muted">{tr(Msg::ComingSla)}</p></section>
-            <section class="card"><h2>{tr(Msg::NavAlerts)}</h2><p class="muted">{tr(Msg::ComingAlerts)}</p></section>
+            <section class="card"><h2><a href="/sla">{tr(Msg::NavSla)} " →"</a></h2></section>
+            <section class="card"><h2><a href="/alerts">{tr(Msg::NavAlerts)} " →"</a></h2></section>
             <crate::pages::costs::card::BudgetCard/>
             <crate::pages::backups::card::BackupCard/>
             <crate::pages::releases::card::ReleasesCard/>
