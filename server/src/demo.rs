@@ -3,7 +3,7 @@
 //! step), never by migrations. Running it again changes nothing.
 
 mod alerts;
-mod backups;
+pub mod backups;
 mod costs;
 pub mod deploy_history;
 mod deploys;
