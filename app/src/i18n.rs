@@ -167,6 +167,13 @@ messages! { pub enum Msg {
     OverviewAnswerOk => "All environments are healthy", "すべての環境は正常です";
     OverviewAnswerWarn => "Some environments need attention", "注意が必要な環境があります";
     OverviewAnswerUnknown => "No health data yet", "ヘルスデータはまだありません";
+    SlaMonthToDate => "SLA this month", "今月の SLA";
+    BudgetLeft => "Error budget left", "残りエラーバジェット";
+    OverBudget => "over by", "超過";
+    FiringAlerts => "Firing alerts", "発生中のアラート";
+    NoFiringAlerts => "none", "なし";
+    SlaTargetMet => "SLA target met", "SLA 目標を達成";
+    SlaTargetMissed => "SLA target missed", "SLA 目標を未達";
     Environments => "Environments", "環境";
     Environment => "Environment", "環境";
     Version => "Version", "バージョン";

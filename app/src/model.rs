@@ -192,6 +192,32 @@ pub struct EnvironmentRow {
     /// Production only: the planned release whose code freeze holds now (R-DEP-6).
     #[serde(default)]
     pub code_freeze: Option<String>,
+    /// The SLA month to date (R-UI-1, R-SLA-1); `None` without probe data.
+    #[serde(default)]
+    pub sla: Option<EnvSla>,
+    /// The alerts firing in this environment now (R-UI-1, R-MON-3).
+    #[serde(default)]
+    pub firing_alerts: Vec<FiringAlert>,
+}
+
+/// An environment's SLA figures for the month to date, as the SLA page has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvSla {
+    /// Rounded down; `None` when no minute counts.
+    pub availability_ppm: Option<u32>,
+    /// Error budget left; negative when overspent.
+    pub remaining_millis: i64,
+    pub allowed_millis: u64,
+    pub target_met: bool,
+}
+
+/// A rule firing in an environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiringAlert {
+    pub rule: String,
+    /// `critical`, `warning` or `info`.
+    pub severity: String,
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// The overview's schedule answers, computed by the core crate on the server

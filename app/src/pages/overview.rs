@@ -1,26 +1,115 @@
-//! "Are we OK?" at a glance (R-UI-1): environments first; the other answers arrive with their areas.
+//! "Are we OK?" at a glance (R-UI-1): environments first — health, SLA month
+//! to date, error budget left and firing alerts — then the other areas' answers.
 
 use crate::api::overview::{list_environments, load_overview_summary};
 use crate::components::error_box::ErrorBox;
 use crate::components::health::HealthBadge;
 use crate::components::layout::use_shell;
 use crate::i18n::Msg;
+use crate::model::sla::millis_minutes;
 use crate::model::{EnvironmentRow, HealthLevel};
 use crate::{tr, use_lang};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// Whether an environment needs someone to look: its health, an alert
+/// firing there, or its SLA month to date below target.
+fn needs_attention(e: &EnvironmentRow) -> bool {
+    matches!(e.health, HealthLevel::Warning | HealthLevel::Critical)
+        || !e.firing_alerts.is_empty()
+        || e.sla.as_ref().is_some_and(|s| !s.target_met)
+}
+
 fn answer(envs: &[EnvironmentRow]) -> Msg {
-    if envs.is_empty() || envs.iter().all(|e| e.health == HealthLevel::Unknown) {
-        Msg::OverviewAnswerUnknown
-    } else if envs
-        .iter()
-        .all(|e| matches!(e.health, HealthLevel::Ok | HealthLevel::Unknown))
-    {
-        Msg::OverviewAnswerOk
-    } else {
+    if envs.iter().any(needs_attention) {
         Msg::OverviewAnswerWarn
+    } else if envs.is_empty() || envs.iter().all(|e| e.health == HealthLevel::Unknown) {
+        Msg::OverviewAnswerUnknown
+    } else {
+        Msg::OverviewAnswerOk
     }
+}
+
+/// Availability to three decimals, rounded down like the SLA page's figures
+/// (999 876 ppm reads 99.987 %, never 99.988 %).
+fn percent3(ppm: u32) -> String {
+    format!("{}.{:03} %", ppm / 10_000, (ppm % 10_000) / 10)
+}
+
+/// The SLA month to date, linking to the environment's report; "—" without data.
+fn sla_cell(e: &EnvironmentRow) -> impl IntoView {
+    let href = format!("/sla?environment={}", e.name.to_lowercase());
+    let figure = e
+        .sla
+        .as_ref()
+        .and_then(|s| s.availability_ppm.map(|p| (p, s.target_met)));
+    view! {
+        <td class="num" data-testid="env-sla">{match figure {
+            Some((ppm, met)) => Either::Left(view! {
+                <a href=href class=if met { "env-figure ok" } else { "env-figure warn" }
+                    title=tr(if met { Msg::SlaTargetMet } else { Msg::SlaTargetMissed })
+                    data-availability-ppm=ppm.to_string() data-target-met=met.to_string()>
+                    <span aria-hidden="true">{if met { "✓ " } else { "⚠ " }}</span>{percent3(ppm)}
+                </a>
+            }),
+            None => Either::Right("—"),
+        }}</td>
+    }
+}
+
+/// The error budget left this month, in minutes; overspent reads "over by".
+fn budget_cell(e: &EnvironmentRow) -> impl IntoView {
+    let remaining = e.sla.as_ref().map(|s| s.remaining_millis);
+    let text = match remaining {
+        Some(ms) if ms < 0 => format!(
+            "{} {} {}",
+            tr(Msg::OverBudget),
+            millis_minutes(ms.saturating_abs()),
+            tr(Msg::Minutes)
+        ),
+        Some(ms) => format!("{} {}", millis_minutes(ms), tr(Msg::Minutes)),
+        None => "—".into(),
+    };
+    let class = if remaining.is_some_and(|ms| ms < 0) {
+        "num env-figure warn"
+    } else {
+        "num"
+    };
+    view! {
+        <td class=class data-testid="env-budget" data-remaining-ms=remaining.map(|ms| ms.to_string())>{text}</td>
+    }
+}
+
+/// The alerts firing in the environment: their count, linking to the alerts
+/// page, and the rules' names.
+fn alerts_cell(e: &EnvironmentRow) -> impl IntoView {
+    let count = e.firing_alerts.len();
+    let body = if count == 0 {
+        Either::Left(view! { <span class="muted">{tr(Msg::NoFiringAlerts)}</span> })
+    } else {
+        let names = e
+            .firing_alerts
+            .iter()
+            .map(|a| a.rule.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let class = if e.firing_alerts.iter().any(|a| a.severity == "critical") {
+            "badge critical"
+        } else {
+            "badge warning"
+        };
+        let list = e
+            .firing_alerts
+            .iter()
+            .map(|a| view! { <li data-severity=a.severity.clone()>{a.rule.clone()}</li> })
+            .collect_view();
+        Either::Right(view! {
+            <a href="/alerts" class=class title=names><span aria-hidden="true">"⚠ "</span>{count}</a>
+            <ul class="env-alert-list">{list}</ul>
+        })
+    };
+    view! { <td data-testid="env-alerts" data-count=count.to_string()>{body}</td> }
 }
 
 #[component]
@@ -54,6 +143,9 @@ pub fn OverviewPage() -> impl IntoView {
                                     })}
                                 </th>
                                 <td><HealthBadge level=e.health/></td>
+                                {sla_cell(&e)}
+                                {budget_cell(&e)}
+                                {alerts_cell(&e)}
                                 <td>{e.deployed_version.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td><code>{e.deployed_commit.clone().map(|c| c.chars().take(8).collect::<String>()).unwrap_or_else(|| "—".into())}</code></td>
                                 <td>{e.live_colour.clone().map(|c| view! { <span class=format!("colour {c}")>{c.clone()}</span> })}</td>
@@ -70,6 +162,9 @@ pub fn OverviewPage() -> impl IntoView {
                                     <thead><tr>
                                         <th scope="col">{tr(Msg::Environment)}</th>
                                         <th scope="col">{tr(Msg::Health)}</th>
+                                        <th scope="col">{tr(Msg::SlaMonthToDate)}</th>
+                                        <th scope="col">{tr(Msg::BudgetLeft)}</th>
+                                        <th scope="col">{tr(Msg::FiringAlerts)}</th>
                                         <th scope="col">{tr(Msg::Version)}</th>
                                         <th scope="col">{tr(Msg::Commit)}</th>
                                         <th scope="col">{tr(Msg::LiveColour)}</th>

@@ -632,6 +632,34 @@ pub async fn rules(
     Ok(out)
 }
 
+/// The alerts firing now, by environment key (the overview, R-UI-1): one
+/// query, most severe first, then oldest first.
+pub async fn firing_by_environment<'e>(
+    db: impl PgExecutor<'e>,
+) -> Result<HashMap<String, Vec<crate::model::FiringAlert>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.environment, r.name, r.severity, s.fired_at \
+         FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id \
+         WHERE s.state = 'firing' AND r.enabled \
+         ORDER BY s.environment, \
+                  CASE r.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, \
+                  s.fired_at, r.name",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<String, Vec<crate::model::FiringAlert>> = HashMap::new();
+    for r in &rows {
+        out.entry(r.try_get("environment")?)
+            .or_default()
+            .push(crate::model::FiringAlert {
+                rule: r.try_get("name")?,
+                severity: r.try_get("severity")?,
+                since: r.try_get("fired_at")?,
+            });
+    }
+    Ok(out)
+}
+
 /// Everything the page shows first.
 pub async fn view(
     conn: &mut PgConnection,

@@ -16,6 +16,8 @@ pub async fn list(pool: &PgPool) -> Result<Vec<EnvironmentRow>, sqlx::Error> {
         let health: String = r.try_get("health")?;
         Ok(EnvironmentRow {
             code_freeze: None,
+            sla: None,
+            firing_alerts: Vec::new(),
             id: r.try_get("id")?,
             name: r.try_get("name")?,
             position: r.try_get("position")?,
