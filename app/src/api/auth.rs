@@ -3,40 +3,48 @@
 use crate::error::AppError;
 use crate::model::ShellState;
 #[cfg(feature = "ssr")]
-use crate::{auth::guard::rpc, role::Access};
+use crate::{
+    auth::guard::{rpc, rpc_read},
+    role::Access,
+};
 use leptos::prelude::*;
 
 /// Who is signed in and whether maintenance mode is on; every page reads it.
 #[server(prefix = "/rpc", endpoint = "auth/load_shell")]
 pub async fn load_shell() -> Result<ShellState, AppError> {
-    rpc(Access::Public, |call| async move {
-        let mut maintenance = crate::store::maintenance::get(&call.ctx.pool).await?;
-        // Who switched maintenance on is for signed-in eyes only: during an
-        // incident it would tell an anonymous visitor whom to lock out.
-        if call.user.is_none() {
-            maintenance.started_by = None;
-        }
-        // Environment health is for signed-in eyes only; the login page gets none.
-        let environments = match call.user {
-            Some(_) => crate::store::environments::list(&call.ctx.pool)
-                .await?
-                .into_iter()
-                .map(|e| (e.name, e.health))
-                .collect(),
-            None => Vec::new(),
-        };
-        let unread = match &call.user {
-            Some(u) => crate::store::notifications::unread_count(&call.ctx.pool, u.id).await?,
-            None => 0,
-        };
-        Ok(ShellState {
-            user: call.user,
-            maintenance,
-            time_zone: call.ctx.time_zone.name().to_string(),
-            environments,
-            unread,
-        })
-    })
+    // Read once per server render however many views ask for it.
+    rpc_read(
+        "auth/load_shell".into(),
+        Access::Public,
+        |call| async move {
+            let mut maintenance = crate::store::maintenance::get(&call.ctx.pool).await?;
+            // Who switched maintenance on is for signed-in eyes only: during an
+            // incident it would tell an anonymous visitor whom to lock out.
+            if call.user.is_none() {
+                maintenance.started_by = None;
+            }
+            // Environment health is for signed-in eyes only; the login page gets none.
+            let environments = match call.user {
+                Some(_) => crate::store::environments::list(&call.ctx.pool)
+                    .await?
+                    .into_iter()
+                    .map(|e| (e.name, e.health))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let unread = match &call.user {
+                Some(u) => crate::store::notifications::unread_count(&call.ctx.pool, u.id).await?,
+                None => 0,
+            };
+            Ok(ShellState {
+                user: call.user,
+                maintenance,
+                time_zone: call.ctx.time_zone.name().to_string(),
+                environments,
+                unread,
+            })
+        },
+    )
     .await
 }
 

@@ -13,7 +13,7 @@ use crate::model::backups::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::guard::rpc,
+    auth::guard::{rpc, rpc_read},
     error::FieldError,
     i18n::Msg,
     role::{Access, Role},
@@ -117,7 +117,7 @@ pub async fn load_backups(
 /// The overview's card: newest restorable point vs RPO, last drill vs RTO.
 #[server(prefix = "/rpc", endpoint = "backups/card")]
 pub async fn load_backup_card() -> Result<BackupCard, AppError> {
-    rpc(Access::SignedIn, |call| async move {
+    rpc_read("backups/card".into(), Access::SignedIn, |call| async move {
         Ok(store::card(&call.ctx.pool, call.ctx.time_zone, chrono::Utc::now()).await?)
     })
     .await

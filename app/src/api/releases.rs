@@ -15,7 +15,7 @@ use crate::model::releases::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::guard::{rpc, Call},
+    auth::guard::{rpc, rpc_read, Call},
     i18n::Msg,
     role::{Access, Role},
     store::audit::Actor,
@@ -57,32 +57,36 @@ pub async fn load_releases() -> Result<ReleasesView, AppError> {
 #[server(prefix = "/rpc", endpoint = "releases/card")]
 pub async fn load_releases_card() -> Result<crate::model::releases::ReleasesCard, AppError> {
     use crate::model::releases::ReleaseStatus;
-    rpc(Access::SignedIn, |call| async move {
-        let pool = &call.ctx.pool;
-        let now = chrono::Utc::now();
-        let s = store::settings(pool).await?;
-        let releases = store::list(pool, call.ctx.time_zone, &s.calendar, now).await?;
-        let upcoming = |r: &&crate::model::releases::ReleaseRow| {
-            matches!(r.status, ReleaseStatus::Planned | ReleaseStatus::Frozen)
-        };
-        Ok(crate::model::releases::ReleasesCard {
-            now,
-            next: releases
-                .iter()
-                .filter(upcoming)
-                .min_by_key(|r| r.planned_date)
-                .cloned(),
-            active_freeze: releases
-                .iter()
-                .find(|r| r.status == ReleaseStatus::Frozen)
-                .cloned(),
-            last_released: releases
-                .iter()
-                .filter(|r| r.status == ReleaseStatus::Released)
-                .max_by_key(|r| r.released_at)
-                .cloned(),
-        })
-    })
+    rpc_read(
+        "releases/card".into(),
+        Access::SignedIn,
+        |call| async move {
+            let pool = &call.ctx.pool;
+            let now = chrono::Utc::now();
+            let s = store::settings(pool).await?;
+            let releases = store::list(pool, call.ctx.time_zone, &s.calendar, now).await?;
+            let upcoming = |r: &&crate::model::releases::ReleaseRow| {
+                matches!(r.status, ReleaseStatus::Planned | ReleaseStatus::Frozen)
+            };
+            Ok(crate::model::releases::ReleasesCard {
+                now,
+                next: releases
+                    .iter()
+                    .filter(upcoming)
+                    .min_by_key(|r| r.planned_date)
+                    .cloned(),
+                active_freeze: releases
+                    .iter()
+                    .find(|r| r.status == ReleaseStatus::Frozen)
+                    .cloned(),
+                last_released: releases
+                    .iter()
+                    .filter(|r| r.status == ReleaseStatus::Released)
+                    .max_by_key(|r| r.released_at)
+                    .cloned(),
+            })
+        },
+    )
     .await
 }
 

@@ -41,15 +41,25 @@ fn login_href(path: &str) -> String {
     format!("/login?next={}", urlencode(path))
 }
 
+/// `s` percent-encoded for a URL (a query value, a `data:` URL's body):
+/// every byte except unreserved ASCII (`A–Z a–z 0–9 - _ . ~`) becomes `%XX`,
+/// `/` included.
 pub(crate) fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0x0f)]));
+            }
+        }
+    }
+    out
 }
 
 #[component]
@@ -198,5 +208,29 @@ fn Frame(
             </nav>
             <main class="content" id="main">{children()}</main>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{login_href, urlencode};
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_ascii_r_rel_4_r_bak_4() {
+        assert_eq!(urlencode("aZ09-_.~"), "aZ09-_.~");
+        assert_eq!(
+            urlencode("# v1.3.0\n- a (#1)"),
+            "%23%20v1.3.0%0A-%20a%20%28%231%29"
+        );
+        assert_eq!(urlencode("新"), "%E6%96%B0");
+        assert_eq!(urlencode("%&+/ =?"), "%25%26%2B%2F%20%3D%3F");
+    }
+
+    #[test]
+    fn login_link_carries_the_whole_wanted_path_r_auth_1() {
+        assert_eq!(
+            login_href("/audit?page=2&actor=a b"),
+            "/login?next=%2Faudit%3Fpage%3D2%26actor%3Da%20b"
+        );
     }
 }

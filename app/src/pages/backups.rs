@@ -18,7 +18,7 @@ use crate::api::backups::{load_backups, load_retentions, load_timelines};
 use crate::components::error_box::ErrorBox;
 use crate::components::layout::{urlencode, use_shell};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::backups::{
     BackupsView, Cadence, Outcome, RetentionView, RpoView, ScheduleView, SlotStatus, TargetView,
     TimelineView,
@@ -36,13 +36,6 @@ use std::collections::HashMap;
 /// Shorthand: the text of a backups message in the current language.
 pub fn bt(m: M) -> &'static str {
     m.text(use_lang())
-}
-
-/// `template` with each `{name}` replaced.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_string(), |acc, (k, v)| {
-        acc.replace(&format!("{{{k}}}"), v)
-    })
 }
 
 // ---------------------------------------------------------------- formatting

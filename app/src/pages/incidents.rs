@@ -11,13 +11,13 @@ pub mod msg;
 pub use detail::IncidentPage;
 pub use list::IncidentsPage;
 
-use crate::i18n::Lang;
+use crate::i18n::{fill, Lang};
 use crate::model::incidents::{
     duration_text, ClockLevel, IncidentSeverity, IncidentStatus, RecoveryClock,
 };
 use crate::use_lang;
 use leptos::prelude::*;
-use msg::{fill, IncMsg as M};
+use msg::IncMsg as M;
 
 /// Shorthand: the text of an incident message in the current language.
 pub fn it(m: M) -> &'static str {

@@ -80,6 +80,15 @@ async fn rows_at(pool: &PgPool, target: i64, at: DateTime<Utc>, source: &str) {
     .execute(pool)
     .await
     .unwrap();
+    // An alert's history entry (R-MON-4), on one of the seeded rules.
+    sqlx::query(
+        "INSERT INTO alert_events (rule_id, environment, kind, at) \
+         SELECT min(id), 'production', 'acknowledged', $1 FROM alert_rules",
+    )
+    .bind(at)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
@@ -134,6 +143,7 @@ async fn seeded_retention_keeps_90_days_raw_and_5_years_of_rollups_issue_10_item
         "request_minutes",
         "request_hours",
         "metric_sample_hours",
+        "alert_events",
     ] {
         assert_eq!(deleted.get(rollup), Some(&1), "{rollup}");
     }

@@ -2,9 +2,9 @@
 //! backup's age against the RPO, the last drill against the RTO.
 
 use super::msg::BakMsg as M;
-use super::{ago, bt, fill, minutes_text, rto_text};
+use super::{ago, bt, minutes_text, rto_text};
 use crate::api::backups::load_backup_card;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::backups::Outcome;
 use crate::{tr, use_lang};
 use leptos::prelude::*;

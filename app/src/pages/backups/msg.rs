@@ -1,5 +1,5 @@
 //! The backups page's texts, in English and Japanese (R-UI-3). `{name}`
-//! marks a value filled in by `super::fill`.
+//! marks a value filled in by `crate::i18n::fill`.
 
 crate::messages! { pub enum BakMsg {
     Title => "Backups", "バックアップ";

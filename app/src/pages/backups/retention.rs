@@ -5,12 +5,12 @@
 //! confirmation that names what goes.
 
 use super::msg::BakMsg as M;
-use super::{bt, fill, general_msg, human_size, kind_text, target_name, BackupsCtx, Params};
+use super::{bt, general_msg, human_size, kind_text, target_name, BackupsCtx, Params};
 use crate::api::backups::{preview_prune, prune_backups, save_retention};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::pager::Pager;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::backups::{RetentionView, TargetView};
 use crate::{tr, use_lang};
 use chrono_tz::Tz;

@@ -7,6 +7,7 @@
 use super::msg::BakMsg as M;
 use super::{bt, general_msg, minutes_text, target_name, BackupsCtx};
 use crate::api::backups::{save_backup_settings, save_runner};
+use crate::i18n::fill;
 use crate::model::backups::{BackupSettingsView, TargetView};
 use crate::use_lang;
 use leptos::prelude::*;
@@ -182,9 +183,9 @@ fn RunnerForm(t: TargetView) -> impl IntoView {
         )
     };
     let title = if has_runner {
-        super::fill(bt(M::RunnerOf), &[("target", &target_name(&t, lang))])
+        fill(bt(M::RunnerOf), &[("target", &target_name(&t, lang))])
     } else {
-        super::fill(bt(M::AddRunnerTo), &[("target", &target_name(&t, lang))])
+        fill(bt(M::AddRunnerTo), &[("target", &target_name(&t, lang))])
     };
     let flash_key = key.clone();
     let flash_key2 = key.clone();

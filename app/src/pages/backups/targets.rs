@@ -11,7 +11,7 @@ use super::{
 use crate::api::backups::{delete_schedule, save_schedule};
 use crate::components::confirm::confirm;
 use crate::components::error_box::ErrorBox;
-use crate::i18n::Msg;
+use crate::i18n::{fill, Msg};
 use crate::model::backups::{Cadence, Outcome, ScheduleView, TargetView, TimelineView};
 use crate::{tr, use_lang};
 use chrono::{DateTime, Utc};
@@ -178,7 +178,7 @@ fn Schedule(t: TargetView, operator: bool) -> impl IntoView {
 }
 
 fn fill_confirm(label: &str) -> String {
-    super::fill(bt(M::ConfirmDeleteSchedule), &[("entry", label)])
+    fill(bt(M::ConfirmDeleteSchedule), &[("entry", label)])
 }
 
 /// The inputs of the schedule form; `editing` is the entry being changed.
@@ -431,7 +431,7 @@ fn TimelineEntries(entries: Vec<TimelineView>, tz: Tz) -> impl IntoView {
             let summary = if git {
                 bt(M::GitNothingExpected).to_string()
             } else if continuous {
-                super::fill(
+                fill(
                     bt(M::ContinuousSummary),
                     &[
                         ("ok", &e.ok_slots.to_string()),
@@ -453,7 +453,7 @@ fn TimelineEntries(entries: Vec<TimelineView>, tz: Tz) -> impl IntoView {
                         {(!e.schedule.enabled).then(|| view! { " " <span class="status-unknown">"○ " {bt(M::Off)}</span> })}
                         {(missed > 0).then(|| view! {
                             " " <span class="status-critical" data-testid="missed-count">
-                                <span aria-hidden="true">"⚠ "</span>{super::fill(bt(M::MissedCount), &[("n", &missed.to_string())])}
+                                <span aria-hidden="true">"⚠ "</span>{fill(bt(M::MissedCount), &[("n", &missed.to_string())])}
                             </span>
                         })}
                         {(!summary.is_empty()).then(|| view! { " " <span class="muted">{summary.clone()}</span> })}

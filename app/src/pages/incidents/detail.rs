@@ -5,14 +5,14 @@
 //! each change within five seconds (the page's resource is fetched again,
 //! the frame stays) and can export the post-incident report as Markdown.
 
-use super::msg::{fill, IncMsg as M};
+use super::msg::IncMsg as M;
 use super::{clock_text, it, severity_badge, status_badge};
 use crate::api::incidents::{load_incident, resolve_incident, update_step};
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::{urlencode, use_shell};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::incidents::{
     duration_text, IncidentDetail, IncidentStatus, StepAction, StepView,
 };

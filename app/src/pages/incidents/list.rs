@@ -2,13 +2,13 @@
 //! incident with its progress and time against the RTO, open ones first;
 //! for operators the "Declare incident" form, which opens the new runbook.
 
-use super::msg::{fill, IncMsg as M};
+use super::msg::IncMsg as M;
 use super::{clock_text, it, severity_badge, status_badge};
 use crate::api::incidents::{declare_incident, list_incidents};
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::use_shell;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::incidents::{
     clock, duration_text, IncidentRow, IncidentSeverity, IncidentStatus, IncidentsView,
 };

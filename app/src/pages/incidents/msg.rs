@@ -1,4 +1,5 @@
 //! Texts of the incident pages (the DR runbook), in English and Japanese (R-UI-3).
+//! `{name}` marks a value filled in by `crate::i18n::fill`.
 
 crate::messages! { pub enum IncMsg {
     Title => "Incidents", "インシデント";
@@ -63,17 +64,10 @@ crate::messages! { pub enum IncMsg {
     By => "by", "実施:";
 }}
 
-/// `text` with each `{name}` replaced by its value.
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(text.to_string(), |acc, (k, v)| {
-        acc.replace(&format!("{{{k}}}"), v)
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{fill, IncMsg};
-    use crate::i18n::Lang;
+    use super::IncMsg;
+    use crate::i18n::{fill, Lang};
 
     #[test]
     fn every_incident_text_has_both_languages_r_ui_3() {

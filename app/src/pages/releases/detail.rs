@@ -3,7 +3,7 @@
 //! with a diff, and for release managers publish / cancel / edit plan and
 //! the notes editor with its live preview.
 
-use super::msg::{fill, kind_text, milestone_label, relative_day, rt, status_badge, RelMsg as M};
+use super::msg::{kind_text, milestone_label, relative_day, rt, status_badge, RelMsg as M};
 use super::notes::{Editor, NotesEditor};
 use super::plan::{live_check, CheckArgs, PlanCheckView, PlanFields, PlanInputs, SaveArgs};
 use crate::api::releases::{
@@ -11,9 +11,9 @@ use crate::api::releases::{
 };
 use crate::components::confirm::confirm;
 use crate::components::error_box::{error_text, ErrorBox};
-use crate::components::layout::use_shell;
+use crate::components::layout::{urlencode, use_shell};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::releases::{DiffLine, PlanSaved, ReleaseDetail, ReleaseRow, ReleaseStatus};
 use crate::role::{Access, Role};
 use crate::{tr, use_lang};
@@ -21,26 +21,6 @@ use chrono_tz::Tz;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-/// `s` percent-encoded for a URL: every byte except unreserved ASCII
-/// (`A–Z a–z 0–9 - _ . ~`) becomes `%XX`.
-pub fn percent_encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0x0f)]));
-            }
-        }
-    }
-    out
-}
 
 /// The page's actions on the release itself, created by the page (their
 /// outcome survives the detail reloading).
@@ -169,7 +149,7 @@ fn ReleaseBody(
     let export_name = format!("v{}-release-notes.md", r.version);
     let export_href = format!(
         "data:text/markdown;charset=utf-8,{}",
-        percent_encode(&d.markdown)
+        urlencode(&d.markdown)
     );
     let has_notes = d.release.notes_revision > 0;
     let html = d.html.clone();
@@ -469,22 +449,6 @@ fn History(
                 }.into_any()
             }}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_encode;
-
-    #[test]
-    fn percent_encoding_keeps_only_unreserved_ascii() {
-        assert_eq!(percent_encode("aZ09-_.~"), "aZ09-_.~");
-        assert_eq!(
-            percent_encode("# v1.3.0\n- a (#1)"),
-            "%23%20v1.3.0%0A-%20a%20%28%231%29"
-        );
-        assert_eq!(percent_encode("新"), "%E6%96%B0");
-        assert_eq!(percent_encode("%&+/"), "%25%26%2B%2F");
     }
 }
 

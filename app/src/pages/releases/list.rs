@@ -2,15 +2,13 @@
 //! the active code freeze, every release with its milestones, and for
 //! release managers the plan form with its live check.
 
-use super::msg::{
-    fill, kind_text, milestones_compact, relative_day, rt, status_badge, RelMsg as M,
-};
+use super::msg::{kind_text, milestones_compact, relative_day, rt, status_badge, RelMsg as M};
 use super::plan::{live_check, CheckArgs, PlanCheckView, PlanFields, PlanInputs, SaveArgs};
 use crate::api::releases::{check_plan, load_releases, plan_release, save_release_settings};
 use crate::components::error_box::{error_text, ErrorBox};
 use crate::components::layout::use_shell;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{fill, Lang, Msg};
 use crate::model::releases::{ReleaseRow, ReleaseStatus, ReleasesView};
 use crate::role::{Access, Role};
 use crate::{tr, use_lang};

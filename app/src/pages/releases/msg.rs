@@ -1,7 +1,8 @@
 //! Texts of the releases list and detail pages, in English and Japanese
 //! (R-UI-3), and the small helpers that turn release data into words.
+//! `{name}` marks a value filled in by `crate::i18n::fill`.
 
-use crate::i18n::Lang;
+use crate::i18n::{fill, Lang};
 use crate::model::releases::ReleaseStatus;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -115,13 +116,6 @@ crate::messages! { pub enum RelMsg {
 /// Shorthand: the text of a releases message in the current language.
 pub fn rt(m: RelMsg) -> &'static str {
     m.text(crate::use_lang())
-}
-
-/// `template` with each `{key}` replaced by its value.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_string(), |s, (k, v)| {
-        s.replace(&format!("{{{k}}}"), v)
-    })
 }
 
 pub fn kind_text(kind: ReleaseKind, lang: Lang) -> &'static str {

@@ -2,11 +2,12 @@
 //! rendered by the server, and saves that never silently overwrite someone
 //! else's — a conflict shows both texts and lets the person merge.
 
-use super::msg::{fill, RelMsg as M};
+use super::msg::RelMsg as M;
 use super::plan::Debounce;
 use crate::api::releases::{preview_release_notes, save_release_notes};
 use crate::components::error_box::error_text;
 use crate::error::AppError;
+use crate::i18n::fill;
 use crate::model::releases::{
     NotesForm, ReleaseDetail, ReleaseRow, ReleaseStatus, SaveNotesOutcome,
 };

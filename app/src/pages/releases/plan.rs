@@ -1,10 +1,10 @@
 //! What planning a release and editing a plan share (R-REL-1..3): the
 //! inputs, the live check shown while the person types, and a debounce.
 
-use super::msg::{fill, kind_text, milestone_label, RelMsg as M};
+use super::msg::{kind_text, milestone_label, RelMsg as M};
 use crate::components::error_box::error_text;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{fill, Lang};
 use crate::model::releases::PlanCheck;
 use crate::{tr, use_lang};
 use leptos::prelude::*;

@@ -32,7 +32,9 @@ pub enum Keep {
 
 /// Purged tables, their time column and retention. Rollups after the
 /// tables they sum, so a purge never leaves a minute without its hour.
-pub const TABLES: [(&str, &str, Keep); 7] = [
+/// Alert history (R-MON-4) is kept as long as the rollups its charts sit
+/// beside; a rule's current state (`alert_states`) is never purged.
+pub const TABLES: [(&str, &str, Keep); 8] = [
     ("probe_results", "at", Keep::Raw),
     ("metric_samples", "at", Keep::Raw),
     ("probe_minutes", "minute", Keep::Rollup),
@@ -40,6 +42,7 @@ pub const TABLES: [(&str, &str, Keep); 7] = [
     ("request_minutes", "minute", Keep::Rollup),
     ("request_hours", "hour", Keep::Rollup),
     ("metric_sample_hours", "hour", Keep::Rollup),
+    ("alert_events", "at", Keep::Rollup),
 ];
 
 /// The oldest time kept, for raw rows and rollups, at `now`: whole UTC days.
