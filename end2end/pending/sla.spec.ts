@@ -174,3 +174,25 @@ test("an operator classifies an outage as force majeure: availability and budget
   expect(restored.availabilityPpm).toBe(before.availabilityPpm);
   expect(errors).toEqual([]);
 });
+
+test("the overview states Production's SLA month to date and links to the same figure on the SLA page", async ({ page }) => {
+  const errors = watchConsole(page);
+  await login(page, "viewer", "opsdeck-demo-viewer");
+  await page.goto("/");
+  await hydrated(page);
+  const row = page.getByTestId("env-production");
+  const sla = row.getByTestId("env-sla").locator("a");
+  await expect(sla).toContainText(/\d+\.\d{3} %/);
+  await expect(row.getByTestId("env-budget")).toContainText(/min|分/);
+  await expect(row.getByTestId("env-alerts")).toBeVisible();
+  const overviewPpm = Number(await sla.getAttribute("data-availability-ppm"));
+  await sla.click();
+  await expect(page).toHaveURL(/\/sla\?environment=production/);
+  const answer = page.getByTestId("sla-answer");
+  await expect(answer).toBeVisible();
+  // The same month-to-date report; the live prober may add a minute between
+  // the two reads, which moves availability by a few ppm at most.
+  const pagePpm = Number(await answer.getAttribute("data-availability-ppm"));
+  expect(Math.abs(pagePpm - overviewPpm)).toBeLessThanOrEqual(100);
+  expect(errors).toEqual([]);
+});
