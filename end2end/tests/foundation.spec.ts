@@ -118,7 +118,7 @@ test("every area renders and hydrates without console errors, in both languages"
   const errors = watchConsole(page);
   await login(page, "admin", ADMIN_PASSWORD);
   await expect(page.getByTestId("current-user")).toBeVisible();
-  for (const path of ["/", "/deploys", "/releases", "/sla", "/alerts", "/backups", "/maintenance", "/costs", "/audit", "/admin", "/account", "/inbox", "/admin/channels", "/admin/groups", "/admin/deliveries"]) {
+  for (const path of ["/", "/deploys", "/deploys/settings", "/releases", "/releases/calendar", "/monitoring", "/sla", "/alerts", "/backups", "/incidents", "/maintenance", "/costs", "/audit", "/admin", "/account", "/inbox", "/admin/channels", "/admin/groups", "/admin/deliveries"]) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
@@ -131,6 +131,20 @@ test("every area renders and hydrates without console errors, in both languages"
   await page.getByTestId("lang-switch").click();
   await expect(page.locator("html")).toHaveAttribute("lang", "ja");
   await expect(page.getByTestId("nav-overview")).toHaveText("概要");
+  await hydrated(page);
+  // The monitoring, SLA and alerts pages in Japanese (issue 10): their own texts, not English.
+  for (const [path, heading, text] of [
+    ["/monitoring", "監視", "しきい値"],
+    ["/sla", "SLA", "除外事項"],
+    ["/alerts", "アラート", "サイレンス"],
+  ]) {
+    await page.goto(path);
+    await hydrated(page);
+    await expect(page.locator("html")).toHaveAttribute("lang", "ja");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(heading);
+    await expect(page.locator("body")).toContainText(text);
+  }
+  await page.goto("/");
   await hydrated(page);
   await page.getByTestId("lang-switch").click();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
