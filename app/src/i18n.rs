@@ -34,6 +34,18 @@ impl Lang {
         }
     }
 
+    /// A request's language from its `Cookie` and `Accept-Language`
+    /// headers: the cookie's choice, else the browser's (first visit), else
+    /// the default. The page renderer and the server's page cache both ask
+    /// this, so a cached page is never served in another language.
+    #[cfg(feature = "ssr")]
+    pub fn of_request(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+        cookie
+            .and_then(Lang::from_cookie_header)
+            .or_else(|| accept_language.map(Lang::from_accept_language))
+            .unwrap_or_default()
+    }
+
     /// The first of our languages in an `Accept-Language` value, by quality
     /// (`ja-JP,ja;q=0.9,en;q=0.8` → Japanese); neither named → the default.
     #[cfg(feature = "ssr")]

@@ -84,13 +84,12 @@ pub(crate) fn request_lang() -> Lang {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
-            .and_then(|p| {
+            .map(|p| {
                 let header = |name| p.headers.get(name).and_then(|v| v.to_str().ok());
-                header(http::header::COOKIE)
-                    .and_then(Lang::from_cookie_header)
-                    .or_else(|| {
-                        header(http::header::ACCEPT_LANGUAGE).map(Lang::from_accept_language)
-                    })
+                Lang::of_request(
+                    header(http::header::COOKIE),
+                    header(http::header::ACCEPT_LANGUAGE),
+                )
             })
             .unwrap_or_default()
     }

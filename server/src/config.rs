@@ -39,6 +39,9 @@ pub struct Config {
     pub hash_file: PathBuf,
     /// Longest a notification attempt (HTTP or SMTP) may take.
     pub notify_timeout: std::time::Duration,
+    /// Longest a rendered page is reused (decision 0023); `OPSDECK_PAGE_CACHE_SECS`,
+    /// default 1, 0 turns the page cache off.
+    pub page_cache_max_age: std::time::Duration,
 }
 
 impl Config {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for Config {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("hash_file", &self.hash_file)
             .field("notify_timeout", &self.notify_timeout)
+            .field("page_cache_max_age", &self.page_cache_max_age)
             .finish()
     }
 }
@@ -205,6 +209,16 @@ impl Config {
                 name: "OPSDECK_NOTIFY_TIMEOUT_SECS",
                 problem: format!("`{timeout}` is not a number of seconds between 1 and 120"),
             })?;
+        let page_cache = non_empty("OPSDECK_PAGE_CACHE_SECS").unwrap_or_else(|| "1".into());
+        let page_cache_max_age = page_cache
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s <= 3600)
+            .map(std::time::Duration::from_secs)
+            .ok_or(ConfigError {
+                name: "OPSDECK_PAGE_CACHE_SECS",
+                problem: format!("`{page_cache}` is not a number of seconds between 0 and 3600"),
+            })?;
         let max_hours = non_empty("OPSDECK_SESSION_MAX_HOURS").unwrap_or_else(|| "12".into());
         let session_max_hours = max_hours
             .parse::<i64>()
@@ -287,6 +301,7 @@ impl Config {
             session_max_hours,
             migrate_on_start,
             notify_timeout,
+            page_cache_max_age,
             hash_file: match non_empty("LEPTOS_HASH_FILE_NAME") {
                 Some(name) => {
                     let exe_dir = std::env::current_exe()

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod deploy_drivers;
 pub mod health;
 pub mod logging;
+pub mod page_cache;
 pub mod sla_report;
 pub mod state;
 pub mod web;
@@ -60,8 +61,11 @@ pub fn state(config: Config, pool: PgPool) -> state::AppState {
             data_dir: config.data_dir.clone(),
         },
     };
+    let page_cache = Arc::new(page_cache::PageCache::new(config.page_cache_max_age));
+    page_cache.listen(&pool);
     state::AppState {
         pool,
+        page_cache,
         config: Arc::new(config),
         leptos_options,
         ctx,

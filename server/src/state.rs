@@ -13,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub ctx: ServerCtx,
+    /// Rendered pages reused while their data stands (decision 0023).
+    pub page_cache: Arc<crate::page_cache::PageCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

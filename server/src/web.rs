@@ -2,6 +2,7 @@
 //! machine API, and the layers every request passes (request id, logging,
 //! body limit, sessions, CSRF origin check, sign-in redirect).
 
+use crate::page_cache::PageKey;
 use crate::state::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -11,6 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use opsdeck_app::auth::guard::{MAY_WRITE_HEADER, READ_ONLY_HEADER};
 use opsdeck_app::i18n::Lang;
 use opsdeck_app::{shell, App};
 use std::collections::HashSet;
@@ -228,20 +230,37 @@ async fn sign_in_redirect(
 ) -> Response {
     let path = req.uri().path().to_string();
     if req.method() != Method::GET || is_public_path(&path) || !pages.contains(&path) {
-        return next.run(req).await;
+        let may_change = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let mut res = next.run(req).await;
+        let read_only = res.headers_mut().remove(READ_ONLY_HEADER).is_some();
+        let wrote = res.headers_mut().remove(MAY_WRITE_HEADER).is_some();
+        // A request that may have changed data: pages rendered before it are
+        // not reused, unless it ran only read-only server functions (decision 0023).
+        if may_change && (wrote || !read_only) {
+            state.page_cache.data_changed();
+        }
+        return res;
     }
-    let user = match opsdeck_app::auth::session::user_of(
+    let signed_in = opsdeck_app::auth::session::user_of(
         &session,
         state.ctx.session_max_secs,
         state.ctx.session_touch_secs,
     )
     .await
-    {
-        Ok(Some((uid, epoch))) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
+    .ok()
+    .flatten();
+    let cache_key = signed_in
+        .filter(|_| state.page_cache.keeps(&path))
+        .map(|(user_id, epoch)| page_key(user_id, epoch, &req));
+    if let Some(page) = cache_key.as_ref().and_then(|k| state.page_cache.get(k)) {
+        return page;
+    }
+    let user = match signed_in {
+        Some((uid, epoch)) => opsdeck_app::store::users::current(&state.pool, uid, epoch)
             .await
             .ok()
             .flatten(),
-        _ => None,
+        None => None,
     };
     if let Some(user) = user {
         // The page's own checks (its shell and every server function it
@@ -249,7 +268,15 @@ async fn sign_in_redirect(
         let mut req = req;
         req.extensions_mut()
             .insert(opsdeck_app::auth::guard::CheckedUser(user));
-        return next.run(req).await;
+        // Read before rendering: a change during the render makes the copy outdated at once.
+        let generation = state.page_cache.generation();
+        let mut res = next.run(req).await;
+        res.headers_mut().remove(READ_ONLY_HEADER);
+        res.headers_mut().remove(MAY_WRITE_HEADER);
+        return match (cache_key, generation) {
+            (Some(key), Some(generation)) => state.page_cache.store(key, generation, res).await,
+            _ => res,
+        };
     }
     let wanted = req
         .uri()
@@ -266,6 +293,23 @@ async fn sign_in_redirect(
         })
         .collect();
     Redirect::to(&format!("/login?next={encoded}")).into_response()
+}
+
+/// What a kept page is kept under: the user, the language this request
+/// renders in, and the URL.
+fn page_key(user_id: i64, epoch: i64, req: &Request) -> PageKey {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let lang = Lang::of_request(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
+    PageKey {
+        user_id,
+        epoch,
+        lang: lang.code(),
+        path_and_query: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 /// CSRF defence beside SameSite cookies (R-AUTH-5): a state-changing request

@@ -33,6 +33,16 @@ where
     F: FnOnce(Call) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
+    mark_response(MAY_WRITE_HEADER);
+    checked(access, body).await
+}
+
+/// The role check and the error statuses, for `rpc` and `rpc_read` alike.
+async fn checked<T, F, Fut>(access: Access, body: F) -> Result<T, AppError>
+where
+    F: FnOnce(Call) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
     let result = async {
         let call = check(access).await?;
         body(call).await
@@ -75,8 +85,9 @@ where
     Fut: Future<Output = Result<T, AppError>>,
 {
     type Cell<T> = tokio::sync::OnceCell<Result<T, AppError>>;
+    mark_response(READ_ONLY_HEADER);
     let Some(memo) = leptos::prelude::use_context::<RenderMemo>() else {
-        return rpc(access, body).await;
+        return checked(access, body).await;
     };
     let cell = {
         let mut map = memo
@@ -88,9 +99,26 @@ where
             .clone()
     };
     match cell.downcast::<Cell<T>>() {
-        Ok(cell) => cell.get_or_init(|| rpc(access, body)).await.clone(),
+        Ok(cell) => cell.get_or_init(|| checked(access, body)).await.clone(),
         // The same key with another answer type: a naming slip, not a reason to fail.
-        Err(_) => rpc(access, body).await,
+        Err(_) => checked(access, body).await,
+    }
+}
+
+/// The response header a read-only server function's answer carries inside
+/// the server, so the page cache knows the POST changed nothing (decision
+/// 0023). The server removes it before the response leaves.
+pub const READ_ONLY_HEADER: &str = "x-opsdeck-read-only";
+/// Its opposite, set by every `rpc`: it wins when a request ran both (a
+/// function that writes and then reads through a read-only one).
+pub const MAY_WRITE_HEADER: &str = "x-opsdeck-may-write";
+
+fn mark_response(name: &'static str) {
+    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        opts.insert_header(
+            http::HeaderName::from_static(name),
+            http::HeaderValue::from_static("1"),
+        );
     }
 }
 

@@ -27,6 +27,7 @@ mod monitoring_settings;
 mod monitoring_storage;
 mod notifications;
 mod overview;
+mod page_cache;
 mod prober;
 mod production;
 mod receivers;
