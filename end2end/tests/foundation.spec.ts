@@ -114,6 +114,19 @@ test("a visitor asking for a page logs in and lands on it", async ({ page }) => 
   expect(errors).toEqual([]);
 });
 
+// UX.md: readable at 360 px. A wide table scrolls sideways inside its card;
+// the page itself never does (a grid track sized by its widest table did).
+test("every page fits a 360 px phone: wide tables scroll inside their cards", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 780 });
+  await login(page, "admin", ADMIN_PASSWORD);
+  for (const path of ["/", "/deploys", "/deploys?env=production", "/deploys/settings", "/releases", "/releases/calendar", "/monitoring", "/sla", "/alerts", "/backups", "/incidents", "/maintenance", "/costs", "/audit", "/admin", "/account", "/inbox", "/admin/channels", "/admin/groups", "/admin/deliveries"]) {
+    await page.goto(path);
+    await hydrated(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `${path} scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+  }
+});
+
 test("every area renders and hydrates without console errors, in both languages", async ({ page }) => {
   const errors = watchConsole(page);
   await login(page, "admin", ADMIN_PASSWORD);

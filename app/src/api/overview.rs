@@ -34,12 +34,22 @@ pub async fn list_environments() -> Result<Vec<EnvironmentRow>, AppError> {
             let now = chrono::Utc::now();
             let tz = call.ctx.time_zone;
             let (year, month) = crate::store::sla::report::current_month(tz, now);
-            for r in rows.iter_mut() {
+            // Each environment's month is read on its own connection at the
+            // same time: the page waits for the slowest, not for the sum.
+            let mut months = tokio::task::JoinSet::new();
+            for (i, r) in rows.iter_mut().enumerate() {
                 let Ok(env) = r.name.parse::<opsdeck::deploy_gate::Environment>() else {
                     continue;
                 };
                 r.firing_alerts = firing.remove(env.key()).unwrap_or_default();
-                r.sla = env_sla(pool, tz, env, year, month, now).await;
+                let pool = pool.clone();
+                months.spawn(async move { (i, env_sla(&pool, tz, env, year, month, now).await) });
+            }
+            while let Some(done) = months.join_next().await {
+                match done {
+                    Ok((i, sla)) => rows[i].sla = sla,
+                    Err(e) => tracing::warn!(error = %e, "SLA month to date task failed"),
+                }
             }
             Ok(rows)
         },

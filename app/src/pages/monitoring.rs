@@ -315,7 +315,7 @@ fn Settings(
             <p class="muted small">{M::TargetsHint.text(lang)}</p>
             {(!operator).then(|| view! { <p class="muted">{M::OperatorsEdit.text(lang)}</p> })}
             {outcome(move || update.value().get(), "target-result")}
-            <div class="table-scroll">
+            <div class="table-wrap">
             <table class="table">
                 <thead><tr>
                     <th scope="col">{M::ColTarget.text(lang)}</th>

@@ -97,13 +97,21 @@ fn verdict(met: Option<bool>, lang: Lang) -> impl IntoView {
     }
 }
 
+/// Whether any elapsed minute was judged up or down. In a month in progress
+/// the minutes still to come count as up, so with no data at all the
+/// figures would read "100 % available · target met": a projection, not an
+/// answer a stakeholder should see in green.
+fn judged(f: &crate::model::sla::SlaFigures) -> bool {
+    f.up_minutes + f.down_minutes > 0
+}
+
 /// The one-line answer (UX: title + answer).
 fn answer(v: &SlaMonthView, lang: Lang) -> String {
     let f = &v.figures;
     let env = env_label(&v.environment, lang);
     let month = v.key();
     let target = ppm_percent(u64::from(v.settings.target_ppm));
-    match f.availability_ppm {
+    match f.availability_ppm.filter(|_| judged(f)) {
         None => fill(
             M::AnswerNoMinutes.text(lang),
             &[("env", &env), ("month", &month)],
@@ -239,7 +247,7 @@ fn SlaBody(v: SlaMonthView, operator: bool, admin: bool) -> impl IntoView {
     let lang = use_lang();
     let tz = crate::time::zone(&v.time_zone);
     let f = v.figures.clone();
-    let level = if f.availability_ppm.is_none() {
+    let level = if f.availability_ppm.is_none() || !judged(&f) {
         "unknown"
     } else if f.target_met {
         "ok"
@@ -264,7 +272,7 @@ fn SlaBody(v: SlaMonthView, operator: bool, admin: bool) -> impl IntoView {
                 {fill(M::InProgress.text(lang), &[("at", &crate::time::format(v.as_of, tz))])}
             </p>
         })}
-        {(f.target_met && !f.target_met_if_no_data_down).then(|| view! {
+        {(judged(&f) && f.target_met && !f.target_met_if_no_data_down).then(|| view! {
             <p class="alert alert-warning" data-testid="sla-gaps-decide">
                 {fill(M::GapsDecide.text(lang), &[("n", &f.no_data_minutes.to_string())])}
             </p>

@@ -760,6 +760,23 @@ async fn r_sla_5_the_page_renders_on_the_server_with_charts_and_forms_for_operat
     let page = page_part(&html);
     assert!(page.contains("data-testid=\"sla-empty\""));
     assert!(page.contains("data-testid=\"sla-no-target\""));
+
+    // The month in progress without any data: its minutes to come count as
+    // up, yet the answer must not read "100 % available · target met".
+    let html = app
+        .get(&viewer, "/sla?environment=staging")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let page = page_part(&html);
+    assert!(page.contains("data-testid=\"sla-empty\""));
+    assert!(
+        page.contains("answer status-unknown") && page.contains("no minute could be judged yet"),
+        "{page}"
+    );
+    assert!(!page.contains("target 99.9 % met"));
+    assert!(!page.contains("data-testid=\"sla-gaps-decide\""));
 }
 
 #[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
