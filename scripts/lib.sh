@@ -108,6 +108,11 @@ ensure_chromium() {
     say "installing Debian's fonts-noto-cjk for Japanese in the browser"
     apt_install fonts-noto-cjk || die "could not install fonts-noto-cjk"
   fi
+  # The status icons beside their words (🛠 maintenance, 🗑 pruned, 👁 observing).
+  if ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then
+    say "installing Debian's fonts-noto-color-emoji for the status icons in the browser"
+    apt_install fonts-noto-color-emoji || die "could not install fonts-noto-color-emoji"
+  fi
 }
 
 ensure_node_modules() {

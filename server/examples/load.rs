@@ -17,7 +17,10 @@
 //! deploys spread over four environments — see the `seed_deploys` example;
 //! the history pages by keyset, so depth should not matter), both as its
 //! server function and rendered. Besides the throughput ratio, each
-//! line gives its p95 as a multiple of the baseline's p95.
+//! line gives its p95 as a multiple of the baseline's p95. The rendered
+//! pages are kept by the server's page cache while nothing changes
+//! (decision 0023), so the board and the deep page are measured twice: at
+//! one URL (served again) and at a new URL per request (rendered every time).
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +32,10 @@ struct Endpoint {
     /// `Some(form)`: POSTed as `application/x-www-form-urlencoded`, as the
     /// browser's server-function calls are.
     form: Option<&'static [(&'static str, &'static str)]>,
+    /// Each request asks for a URL of its own (`&load=<n>`, which the page
+    /// ignores), so the server's page cache never has it: what a page costs
+    /// to render, in the same run as the kept one.
+    unique: bool,
 }
 
 impl Endpoint {
@@ -37,6 +44,13 @@ impl Endpoint {
             name,
             path,
             form: None,
+            unique: false,
+        }
+    }
+    const fn rendered(name: &'static str, path: &'static str) -> Self {
+        Self {
+            unique: true,
+            ..Self::get(name, path)
         }
     }
     const fn post(
@@ -48,12 +62,13 @@ impl Endpoint {
             name,
             path,
             form: Some(form),
+            unique: false,
         }
     }
 }
 
 /// Measured after the baseline, in this order.
-const ENDPOINTS: [Endpoint; 8] = [
+const ENDPOINTS: [Endpoint; 10] = [
     Endpoint::get("/api/v1/maintenance", "/api/v1/maintenance"),
     Endpoint::get("/health", "/health"),
     Endpoint::get("/ (overview, signed in, SSR)", "/"),
@@ -70,6 +85,12 @@ const ENDPOINTS: [Endpoint; 8] = [
     ),
     // The first page, for comparison with the deep one.
     Endpoint::get("/deploys?env=production", "/deploys?env=production"),
+    // The same pages never served from the page cache (decision 0023).
+    Endpoint::rendered("/deploys, a new URL each time", "/deploys?env="),
+    Endpoint::rendered(
+        "/deploys?…before=1000, new URL each",
+        "/deploys?env=production&before=1000",
+    ),
 ];
 
 struct Stats {
@@ -107,15 +128,22 @@ async fn hammer(
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|worker| {
             // Clones share the connection pool and the session cookie.
             let client = client.clone();
             let url = format!("{base}{}", endpoint.path);
             tokio::spawn(async move {
                 let (mut lat, mut errors, mut first_error, mut bytes) =
                     (Vec::new(), 0usize, None, 0usize);
+                let mut sent = 0u64;
                 while Instant::now() < deadline {
                     let t = Instant::now();
+                    sent += 1;
+                    let url = if endpoint.unique {
+                        format!("{url}&load={worker}-{sent}")
+                    } else {
+                        url.clone()
+                    };
                     let request = match endpoint.form {
                         Some(form) => client.post(&url).form(form),
                         None => client.get(&url),

@@ -47,11 +47,11 @@ pub const CHANNEL: &str = "opsdeck_page_data";
 /// and the tests; like a CDN's `X-Cache`).
 pub const CACHE_HEADER: &str = "x-opsdeck-page-cache";
 
-/// Most pages kept at once (each ~80 KiB at most on the demo data); when
-/// full, outdated entries go first, then all.
+/// Most pages kept at once; when full, outdated entries go first, then all.
 const MAX_ENTRIES: usize = 256;
-/// A larger page is served but not kept.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A larger page is served but not kept (a history page of 50 deploys is
+/// ~80 KiB), so the cache holds 64 MiB at the very most.
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Who sees the page, in which language, at which URL. The session's epoch
 /// is part of it: signing in again (or a password reset) starts afresh.

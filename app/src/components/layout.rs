@@ -190,7 +190,10 @@ fn Frame(
                 <ul class="env-dots" aria-label=tr(Msg::Environments)>{env_dots}</ul>
                 <div class="topbar-right">
                     <A href="/inbox" attr:class=bell_class attr:data-testid="bell" attr:aria-label=bell_label attr:title=bell_label>
-                        <span aria-hidden="true">"🔔"</span>
+                        // A drawn bell, not the emoji: a desktop without an emoji font showed an empty box.
+                        <svg class="bell-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+                            <path fill="currentColor" d="M8 1.5c.55 0 1 .45 1 1v.6a4.5 4.5 0 0 1 3.5 4.4v3l1.5 2H2l1.5-2v-3A4.5 4.5 0 0 1 7 3.1v-.6c0-.55.45-1 1-1zM6.3 13.5h3.4a1.7 1.7 0 0 1-3.4 0z"/>
+                        </svg>
                         <span class="bell-count" data-testid="bell-count">{move || unread.get()}</span>
                     </A>
                     <a class="lang-switch" href=lang_href rel="external" data-testid="lang-switch">{switch_to.1}</a>
