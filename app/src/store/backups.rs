@@ -989,11 +989,7 @@ fn run_audit_json(r: &RunView) -> Value {
 // ---------------------------------------------------------------- retention and RPO
 
 /// The target's backups as the core sees them: succeeded, not pruned.
-async fn backups_of(
-    conn: &mut PgConnection,
-    target_id: i64,
-    restore_points_only: bool,
-) -> Result<Vec<Backup>, sqlx::Error> {
+async fn backups_of(conn: &mut PgConnection, target_id: i64) -> Result<Vec<Backup>, sqlx::Error> {
     type Row = (
         i64,
         String,
@@ -1001,16 +997,8 @@ async fn backups_of(
         DateTime<Utc>,
         Option<DateTime<Utc>>,
     );
-    // Two texts rather than a bound flag: the restore points' partial index
-    // (migration 20261129954001) matches only a literal `kind <> 'log'`,
-    // also once Postgres settles on a generic plan for the statement.
-    let sql = if restore_points_only {
-        "SELECT id, kind, depends_on, started_at, finished_at FROM backup_runs \
-         WHERE target_id = $1 AND kind <> 'log' AND outcome = 'ok' AND pruned_at IS NULL"
-    } else {
-        "SELECT id, kind, depends_on, started_at, finished_at FROM backup_runs \
-         WHERE target_id = $1 AND outcome = 'ok' AND pruned_at IS NULL"
-    };
+    let sql = "SELECT id, kind, depends_on, started_at, finished_at FROM backup_runs \
+         WHERE target_id = $1 AND outcome = 'ok' AND pruned_at IS NULL";
     let rows: Vec<Row> = sqlx::query_as(sql)
         .bind(target_id)
         .fetch_all(&mut *conn)
@@ -1040,7 +1028,7 @@ pub async fn retention_report(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<RetentionReport, sqlx::Error> {
-    let backups = backups_of(conn, target.id, false).await?;
+    let backups = backups_of(conn, target.id).await?;
     Ok(apply_retention(&backups, &target.policy, tz, now))
 }
 
@@ -1089,6 +1077,54 @@ pub async fn retention_view(
     }))
 }
 
+/// The restore points the newest restorable one is among: every kept point
+/// since the newest full that depends on nothing (that full is restorable,
+/// so nothing older can be the newest), with whatever their chains reach
+/// back to. A year of the schedule is ~1 500 points a target; this is a
+/// day or a week of them (the overview's backup card reads it per target).
+async fn newest_chains(
+    conn: &mut PgConnection,
+    target_id: i64,
+) -> Result<Vec<Backup>, sqlx::Error> {
+    type Row = (
+        i64,
+        String,
+        Option<i64>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    );
+    // `kind <> 'log'` literally, so the restore points' partial index
+    // (migration 20261129954001) answers every part.
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH RECURSIVE newest_full AS ( \
+           SELECT max(started_at) AS at FROM backup_runs WHERE target_id = $1 AND kind <> 'log' \
+             AND outcome = 'ok' AND pruned_at IS NULL AND kind = 'full' AND depends_on IS NULL), \
+         chain AS ( \
+           SELECT r.id, r.kind, r.depends_on, r.started_at, r.finished_at \
+             FROM backup_runs r, newest_full f \
+             WHERE r.target_id = $1 AND r.kind <> 'log' AND r.outcome = 'ok' \
+               AND r.pruned_at IS NULL AND r.started_at >= f.at \
+           UNION \
+           SELECT r.id, r.kind, r.depends_on, r.started_at, r.finished_at \
+             FROM backup_runs r JOIN chain c ON r.id = c.depends_on \
+             WHERE r.target_id = $1 AND r.kind <> 'log' AND r.outcome = 'ok' AND r.pruned_at IS NULL) \
+         SELECT id, kind, depends_on, started_at, finished_at FROM chain",
+    )
+    .bind(target_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, dep, started, _finished)| Backup {
+            id: id.to_string(),
+            // Restore points are dated by their start (logs are not read here).
+            taken_at: started,
+            kind: parse_kind(&kind).unwrap_or_default(),
+            depends_on: dep.map(|d| d.to_string()),
+        })
+        .collect())
+}
+
 /// The restorable points of a target: the newest restore point whose chain
 /// is complete down to a full, and the newest log that rolls a restorable
 /// full forward (logs are assumed continuous from the full on; a gap in
@@ -1099,7 +1135,7 @@ pub async fn restorable_points(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, sqlx::Error> {
-    let points = backups_of(conn, target_id, true).await?;
+    let points = newest_chains(conn, target_id).await?;
     // An empty policy keeps everything; only the chain analysis is wanted.
     let empty = RetentionPolicy {
         mode: RetentionMode::Count,
@@ -1116,12 +1152,14 @@ pub async fn restorable_points(
     if let Some(newest) = report.decisions.iter().find(|d| d.restorable) {
         out.push(newest.taken_at);
     }
-    let oldest_full = report
-        .decisions
-        .iter()
-        .filter(|d| d.restorable && d.kind == BackupKind::Full)
-        .map(|d| d.taken_at)
-        .min();
+    // A full that depends on nothing is restorable on its own.
+    let oldest_full: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT min(started_at) FROM backup_runs WHERE target_id = $1 AND kind <> 'log' \
+         AND outcome = 'ok' AND pruned_at IS NULL AND kind = 'full' AND depends_on IS NULL",
+    )
+    .bind(target_id)
+    .fetch_one(&mut *conn)
+    .await?;
     if let Some(base) = oldest_full {
         let log: Option<DateTime<Utc>> = sqlx::query_scalar(
             "SELECT max(finished_at) FROM backup_runs WHERE target_id = $1 AND kind = 'log' \

@@ -1210,3 +1210,43 @@ async fn the_demo_year_of_schedule_claims_at_most_the_newest_slot_r_bak_1(pool: 
     assert!(claim(&pool, now).await.is_empty());
     assert!(count(&pool, "SELECT count(*) FROM backup_scheduled_starts").await <= 1);
 }
+
+/// The newest restorable point is found from the runs since the newest
+/// full and what their chains reach (not a year of runs), and must answer
+/// as the whole catalogue would: a differential after the newest full that
+/// still stands on an older full is the newest; once that older full is
+/// pruned it is not, and the newest full is (R-BAK-3, the overview's card).
+#[sqlx::test(migrator = "opsdeck_server::bootstrap::MIGRATOR")]
+async fn the_newest_restorable_point_follows_chains_behind_the_newest_full_r_bak_3(pool: PgPool) {
+    let t0 = jst(2030, 3, 10, 2, 0);
+    watch_only(&pool, &[], t0).await;
+    let at = |hours: i64| t0 + TimeDelta::hours(hours);
+    report(&pool, full("f1", at(0)), at(1)).await;
+    report(&pool, differential("d1", "f1", at(2)), at(3)).await;
+    report(&pool, full("f2", at(24)), at(25)).await;
+    report(&pool, differential("d2", "f1", at(26)), at(27)).await;
+    let target = database_id(&pool).await;
+    let points = |now| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            store::restorable_points(&mut conn, target, TZ, now)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(points(at(30)).await, vec![at(26)]);
+
+    sqlx::query("UPDATE backup_runs SET pruned_at = $1 WHERE agent_run_id = 'f1'")
+        .bind(at(31))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(points(at(32)).await, vec![at(24)]);
+
+    // A log since the oldest full still standing rolls it forward.
+    let log = json!({"target": "database", "kind": "log", "run_id": "wal-1",
+                     "started_at": rfc(at(28)), "finished_at": rfc(at(29)), "outcome": "ok"});
+    report(&pool, log, at(29)).await;
+    assert_eq!(points(at(32)).await, vec![at(24), at(29)]);
+}
