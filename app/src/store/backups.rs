@@ -988,37 +988,41 @@ fn run_audit_json(r: &RunView) -> Value {
 
 // ---------------------------------------------------------------- retention and RPO
 
+/// A run as the chain analysis reads it: id, kind, depends_on, started_at, finished_at.
+type ChainRow = (
+    i64,
+    String,
+    Option<i64>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+/// A run as the core sees it: a log is dated by the end of what it covers,
+/// every other backup by its start.
+fn backup_of((id, kind, dep, started, finished): ChainRow) -> Backup {
+    let kind = parse_kind(&kind).unwrap_or_default();
+    Backup {
+        id: id.to_string(),
+        taken_at: if kind == BackupKind::Log {
+            finished.unwrap_or(started)
+        } else {
+            started
+        },
+        kind,
+        depends_on: dep.map(|d| d.to_string()),
+    }
+}
+
 /// The target's backups as the core sees them: succeeded, not pruned.
 async fn backups_of(conn: &mut PgConnection, target_id: i64) -> Result<Vec<Backup>, sqlx::Error> {
-    type Row = (
-        i64,
-        String,
-        Option<i64>,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    );
-    let sql = "SELECT id, kind, depends_on, started_at, finished_at FROM backup_runs \
-         WHERE target_id = $1 AND outcome = 'ok' AND pruned_at IS NULL";
-    let rows: Vec<Row> = sqlx::query_as(sql)
-        .bind(target_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, dep, started, finished)| {
-            let kind = parse_kind(&kind).unwrap_or_default();
-            Backup {
-                id: id.to_string(),
-                taken_at: if kind == BackupKind::Log {
-                    finished.unwrap_or(started)
-                } else {
-                    started
-                },
-                kind,
-                depends_on: dep.map(|d| d.to_string()),
-            }
-        })
-        .collect())
+    let rows: Vec<ChainRow> = sqlx::query_as(
+        "SELECT id, kind, depends_on, started_at, finished_at FROM backup_runs \
+         WHERE target_id = $1 AND outcome = 'ok' AND pruned_at IS NULL",
+    )
+    .bind(target_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(backup_of).collect())
 }
 
 /// The retention report of a target now (R-BAK-2).
@@ -1086,16 +1090,9 @@ async fn newest_chains(
     conn: &mut PgConnection,
     target_id: i64,
 ) -> Result<Vec<Backup>, sqlx::Error> {
-    type Row = (
-        i64,
-        String,
-        Option<i64>,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    );
     // `kind <> 'log'` literally, so the restore points' partial index
     // (migration 20261129954001) answers every part.
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<ChainRow> = sqlx::query_as(
         "WITH RECURSIVE newest_full AS ( \
            SELECT max(started_at) AS at FROM backup_runs WHERE target_id = $1 AND kind <> 'log' \
              AND outcome = 'ok' AND pruned_at IS NULL AND kind = 'full' AND depends_on IS NULL), \
@@ -1113,16 +1110,7 @@ async fn newest_chains(
     .bind(target_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, dep, started, _finished)| Backup {
-            id: id.to_string(),
-            // Restore points are dated by their start (logs are not read here).
-            taken_at: started,
-            kind: parse_kind(&kind).unwrap_or_default(),
-            depends_on: dep.map(|d| d.to_string()),
-        })
-        .collect())
+    Ok(rows.into_iter().map(backup_of).collect())
 }
 
 /// The restorable points of a target: the newest restore point whose chain
